@@ -1,0 +1,21 @@
+// Package target holds the Target Allocator's unit of work: one discovered scrape target in the compact,
+// immutable form that discovery produces, the allocator assigns and the server writes out.
+package target
+
+// Target is one scrape target of one job. It is immutable once built: discovery builds it, and the allocator and
+// the server share it by pointer without copying, so a million targets cost one allocation each.
+type Target struct {
+	// Hash is the target's identity within its job: a 64-bit hash of the labels that remain after the job's
+	// relabel_configs, without __meta_* labels. Two discovery entries that relabel to the same labels are one
+	// target; a change of meta labels alone does not change the identity, so the target does not move.
+	Hash uint64
+	// Address is the discovered __address__, kept for debug views.
+	Address string
+	// Node is the node the target runs on, from the kubernetes SD meta labels; empty when unknown. per-node
+	// allocation uses it.
+	Node string
+	// Item is the target's http_sd entry, encoded once at discovery time:
+	// {"targets":["<__address__>"],"labels":{<discovered labels, pre-relabel, __meta_* included>}}.
+	// A response is the concatenation of its targets' items, so serving never encodes JSON per request.
+	Item []byte
+}
