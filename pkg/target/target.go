@@ -19,3 +19,26 @@ type Target struct {
 	// A response is the concatenation of its targets' items, so serving never encodes JSON per request.
 	Item []byte
 }
+
+// JobChange is what discovery hands to the allocator for one job: only what changed, so the work downstream is
+// proportional to the change and not to all targets.
+type JobChange struct {
+	// Job is the scrape job's name (job_name).
+	Job string
+	// Upsert adds targets, or replaces the target of the same Hash (its served labels changed).
+	Upsert []*Target
+	// Remove lists the hashes of targets that are gone.
+	Remove []uint64
+	// Delete drops the job and all its targets (the job left the configuration). Upsert and Remove are ignored.
+	Delete bool
+}
+
+// Collector is one live collector pod that may receive targets.
+type Collector struct {
+	// Name is the pod name, which is also the collector id in collector_id=...
+	Name string
+	// Node is the node the pod runs on (spec.nodeName).
+	Node string
+	// PodIP is status.podIP; it lets the server recognise a collector whose id placeholder did not expand.
+	PodIP string
+}
