@@ -1,0 +1,10 @@
+// Package configrewrite turns an OpenTelemetry Collector config into the two configs a
+// Target Allocator (TA) deployment needs: the collector's own config, whose prometheus
+// receivers ask the TA for their targets through http_sd_configs, and the TA's config file,
+// which holds the original scrape configs so the TA can run service discovery for them.
+//
+// Everything here is pure: text in, text out, no client calls, no global state. The
+// collector copy keeps the user's key order, comments and `$$` escapes, because the
+// collector itself un-escapes them later; the TA copy is un-escaped here, because the TA
+// reads it without the collector's expansion.
+package configrewrite

@@ -1,0 +1,133 @@
+package configrewrite
+
+import (
+	"maps"
+	"slices"
+
+	"go.yaml.in/yaml/v3"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// TargetAllocatorConfig returns the TA's config file (YAML) for the same collector config:
+// the scrape configs of all prometheus receivers with their original service discovery, as
+// the TA must see them, plus the TA settings of opts.
+//
+// The scrape configs are un-escaped the way the collector un-escapes its own config (`$$`
+// becomes `$` in every string value), since the TA does no such expansion. `${env:X}`
+// references are not expanded: the TA has no access to the collector's environment.
+// When several receivers have a global section, the first one is used.
+func TargetAllocatorConfig(config string, opts TAOptions) (string, error) {
+	receivers, err := analyze(config)
+	if err != nil {
+		return "", err
+	}
+	var global *yaml.Node
+	var jobs []*yaml.Node
+	for _, r := range receivers {
+		if global == nil && r.global != nil {
+			global = taCopy(r.global)
+		}
+		for _, j := range r.jobs {
+			jobs = append(jobs, taCopy(j.node))
+		}
+	}
+	var promConfig []*yaml.Node
+	if global != nil {
+		promConfig = append(promConfig, scalar("global"), global)
+	}
+	promConfig = append(promConfig, scalar("scrape_configs"), sequence(jobs...))
+
+	var file []*yaml.Node
+	if len(opts.CollectorSelector) > 0 {
+		file = append(file, scalar("collector_selector"), labelSelector(&metav1.LabelSelector{MatchLabels: opts.CollectorSelector}))
+	}
+	file = append(file, scalar("config"), mapping(promConfig...))
+	file = appendString(file, "allocation_strategy", opts.AllocationStrategy)
+	file = appendString(file, "allocation_fallback_strategy", opts.AllocationFallbackStrategy)
+	file = appendString(file, "filter_strategy", opts.FilterStrategy)
+	file = append(file, scalar("collector_not_ready_grace_period"), scalar(opts.CollectorNotReadyGracePeriod.String()))
+	if cr := opts.PrometheusCR; cr.Enabled {
+		file = append(file, scalar("prometheus_cr"), prometheusCR(cr))
+	}
+	return encode(&yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{mapping(file...)}})
+}
+
+// taCopy is a scrape config (or global) as the TA must read it.
+func taCopy(n *yaml.Node) *yaml.Node {
+	c := deepCopy(n)
+	unescapeDollars(c)
+	return c
+}
+
+func prometheusCR(cr PrometheusCROptions) *yaml.Node {
+	m := []*yaml.Node{scalar("enabled"), {Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true"}}
+	if cr.ScrapeInterval != 0 {
+		m = append(m, scalar("scrape_interval"), scalar(cr.ScrapeInterval.String()))
+	}
+	for _, s := range []struct {
+		key string
+		sel *metav1.LabelSelector
+	}{
+		{"service_monitor_selector", cr.ServiceMonitorSelector},
+		{"service_monitor_namespace_selector", cr.ServiceMonitorNamespaceSelector},
+		{"pod_monitor_selector", cr.PodMonitorSelector},
+		{"pod_monitor_namespace_selector", cr.PodMonitorNamespaceSelector},
+		{"probe_selector", cr.ProbeSelector},
+		{"probe_namespace_selector", cr.ProbeNamespaceSelector},
+		{"scrape_config_selector", cr.ScrapeConfigSelector},
+		{"scrape_config_namespace_selector", cr.ScrapeConfigNamespaceSelector},
+	} {
+		if s.sel != nil {
+			m = append(m, scalar(s.key), labelSelector(s.sel))
+		}
+	}
+	m = appendStrings(m, "allow_namespaces", cr.AllowNamespaces)
+	m = appendStrings(m, "deny_namespaces", cr.DenyNamespaces)
+	return mapping(m...)
+}
+
+// labelSelector writes a metav1.LabelSelector with the lowercase keys of the reference TA
+// (its YAML library lowercases the Go field names); ours accepts these too. Label keys are
+// sorted so that the file, and the config hash on the TA's pods, only change with content.
+func labelSelector(sel *metav1.LabelSelector) *yaml.Node {
+	var m []*yaml.Node
+	if len(sel.MatchLabels) > 0 {
+		var labels []*yaml.Node
+		for _, k := range slices.Sorted(maps.Keys(sel.MatchLabels)) {
+			labels = append(labels, scalar(k), scalar(sel.MatchLabels[k]))
+		}
+		m = append(m, scalar("matchlabels"), mapping(labels...))
+	}
+	if len(sel.MatchExpressions) > 0 {
+		var exprs []*yaml.Node
+		for _, e := range sel.MatchExpressions {
+			x := []*yaml.Node{scalar("key"), scalar(e.Key), scalar("operator"), scalar(string(e.Operator))}
+			x = appendStrings(x, "values", e.Values)
+			exprs = append(exprs, mapping(x...))
+		}
+		m = append(m, scalar("matchexpressions"), sequence(exprs...))
+	}
+	n := mapping(m...)
+	if len(m) == 0 {
+		n.Style = yaml.FlowStyle // an empty selector reads as {}
+	}
+	return n
+}
+
+func appendString(m []*yaml.Node, key, value string) []*yaml.Node {
+	if value == "" {
+		return m
+	}
+	return append(m, scalar(key), scalar(value))
+}
+
+func appendStrings(m []*yaml.Node, key string, values []string) []*yaml.Node {
+	if len(values) == 0 {
+		return m
+	}
+	var items []*yaml.Node
+	for _, v := range values {
+		items = append(items, scalar(v))
+	}
+	return append(m, scalar(key), sequence(items...))
+}
