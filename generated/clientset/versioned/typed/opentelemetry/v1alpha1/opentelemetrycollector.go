@@ -24,6 +24,7 @@ import (
 	opentelemetryv1alpha1 "github.com/otelcol-operator/otelcol-operator/apis/opentelemetry/v1alpha1"
 	applyconfigurationopentelemetryv1alpha1 "github.com/otelcol-operator/otelcol-operator/generated/applyconfiguration/opentelemetry/v1alpha1"
 	scheme "github.com/otelcol-operator/otelcol-operator/generated/clientset/versioned/scheme"
+	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	v1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	types "k8s.io/apimachinery/pkg/types"
 	watch "k8s.io/apimachinery/pkg/watch"
@@ -51,6 +52,9 @@ type OpenTelemetryCollectorInterface interface {
 	Apply(ctx context.Context, openTelemetryCollector *applyconfigurationopentelemetryv1alpha1.OpenTelemetryCollectorApplyConfiguration, opts v1.ApplyOptions) (result *opentelemetryv1alpha1.OpenTelemetryCollector, err error)
 	// Add a +genclient:noStatus comment above the type to avoid generating ApplyStatus().
 	ApplyStatus(ctx context.Context, openTelemetryCollector *applyconfigurationopentelemetryv1alpha1.OpenTelemetryCollectorApplyConfiguration, opts v1.ApplyOptions) (result *opentelemetryv1alpha1.OpenTelemetryCollector, err error)
+	GetScale(ctx context.Context, openTelemetryCollectorName string, options v1.GetOptions) (*autoscalingv1.Scale, error)
+	UpdateScale(ctx context.Context, openTelemetryCollectorName string, scale *autoscalingv1.Scale, opts v1.UpdateOptions) (*autoscalingv1.Scale, error)
+
 	OpenTelemetryCollectorExpansion
 }
 
@@ -75,4 +79,33 @@ func newOpenTelemetryCollectors(c *OpentelemetryV1alpha1Client, namespace string
 			},
 		),
 	}
+}
+
+// GetScale takes name of the openTelemetryCollector, and returns the corresponding autoscalingv1.Scale object, and an error if there is any.
+func (c *openTelemetryCollectors) GetScale(ctx context.Context, openTelemetryCollectorName string, options v1.GetOptions) (result *autoscalingv1.Scale, err error) {
+	result = &autoscalingv1.Scale{}
+	err = c.GetClient().Get().
+		Namespace(c.GetNamespace()).
+		Resource("opentelemetrycollectors").
+		Name(openTelemetryCollectorName).
+		SubResource("scale").
+		VersionedParams(&options, scheme.ParameterCodec).
+		Do(ctx).
+		Into(result)
+	return
+}
+
+// UpdateScale takes the top resource name and the representation of a scale and updates it. Returns the server's representation of the scale, and an error, if there is any.
+func (c *openTelemetryCollectors) UpdateScale(ctx context.Context, openTelemetryCollectorName string, scale *autoscalingv1.Scale, opts v1.UpdateOptions) (result *autoscalingv1.Scale, err error) {
+	result = &autoscalingv1.Scale{}
+	err = c.GetClient().Put().
+		Namespace(c.GetNamespace()).
+		Resource("opentelemetrycollectors").
+		Name(openTelemetryCollectorName).
+		SubResource("scale").
+		VersionedParams(&opts, scheme.ParameterCodec).
+		Body(scale).
+		Do(ctx).
+		Into(result)
+	return
 }

@@ -19,10 +19,15 @@ limitations under the License.
 package fake
 
 import (
+	context "context"
+
 	v1alpha1 "github.com/otelcol-operator/otelcol-operator/apis/opentelemetry/v1alpha1"
 	opentelemetryv1alpha1 "github.com/otelcol-operator/otelcol-operator/generated/applyconfiguration/opentelemetry/v1alpha1"
 	typedopentelemetryv1alpha1 "github.com/otelcol-operator/otelcol-operator/generated/clientset/versioned/typed/opentelemetry/v1alpha1"
+	autoscalingv1 "k8s.io/api/autoscaling/v1"
+	v1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	gentype "k8s.io/client-go/gentype"
+	testing "k8s.io/client-go/testing"
 )
 
 // fakeOpenTelemetryCollectors implements OpenTelemetryCollectorInterface
@@ -50,4 +55,28 @@ func newFakeOpenTelemetryCollectors(fake *FakeOpentelemetryV1alpha1, namespace s
 		),
 		fake,
 	}
+}
+
+// GetScale takes name of the openTelemetryCollector, and returns the corresponding scale object, and an error if there is any.
+func (c *fakeOpenTelemetryCollectors) GetScale(ctx context.Context, openTelemetryCollectorName string, options v1.GetOptions) (result *autoscalingv1.Scale, err error) {
+	emptyResult := &autoscalingv1.Scale{}
+	obj, err := c.Fake.
+		Invokes(testing.NewGetSubresourceActionWithOptions(c.Resource(), c.Namespace(), "scale", openTelemetryCollectorName, options), emptyResult)
+
+	if obj == nil {
+		return emptyResult, err
+	}
+	return obj.(*autoscalingv1.Scale), err
+}
+
+// UpdateScale takes the representation of a scale and updates it. Returns the server's representation of the scale, and an error, if there is any.
+func (c *fakeOpenTelemetryCollectors) UpdateScale(ctx context.Context, openTelemetryCollectorName string, scale *autoscalingv1.Scale, opts v1.UpdateOptions) (result *autoscalingv1.Scale, err error) {
+	emptyResult := &autoscalingv1.Scale{}
+	obj, err := c.Fake.
+		Invokes(testing.NewUpdateSubresourceActionWithOptions(c.Resource(), "scale", c.Namespace(), scale, opts), &autoscalingv1.Scale{})
+
+	if obj == nil {
+		return emptyResult, err
+	}
+	return obj.(*autoscalingv1.Scale), err
 }
