@@ -1,0 +1,237 @@
+// Package allocator assigns the Target Allocator's targets to collectors and publishes the result as an
+// immutable Snapshot in which every (job, collector) http_sd response is already encoded.
+//
+// Writers (discovery through Apply, the collector watcher through SetCollectors) are serialised by a mutex that
+// guards the allocator's private working state; readers never touch that state, they load the latest Snapshot
+// through an atomic pointer. Work follows change: a job change costs work proportional to the change plus the
+// rebuild of the responses it touched, and a collector change costs one pass over the targets.
+package allocator
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/otelcol-operator/otelcol-operator/pkg/target"
+)
+
+// Allocator owns the assignment of targets to collectors.
+type Allocator struct {
+	mu   sync.Mutex // serialises Apply and SetCollectors; guards st
+	st   *state
+	snap atomic.Pointer[Snapshot]
+}
+
+// state is the allocator's mutable working state, touched only under Allocator.mu.
+type state struct {
+	strategyName string
+	strategy     strategy
+	jobs         map[string]*job
+	colls        collectorSet
+	generation   uint64
+	changed      bool // something visible changed since the last publish
+	durations    durationHistogram
+	prev         *Snapshot
+}
+
+// New returns an allocator using the named strategy ("" means consistent-hashing); fallbackStrategy is used by
+// per-node for targets without a node ("" for none). An unknown name is an error naming it and the valid ones.
+func New(strategy, fallbackStrategy string) (*Allocator, error) {
+	st, err := newStrategy(strategy, fallbackStrategy)
+	if err != nil {
+		return nil, err
+	}
+	if strategy == "" {
+		strategy = ConsistentHashing
+	}
+	a := &Allocator{st: &state{
+		strategyName: strategy,
+		strategy:     st,
+		jobs:         map[string]*job{},
+		colls:        newCollectorSet(),
+	}}
+	a.snap.Store(a.st.publish())
+	return a, nil
+}
+
+// Snapshot returns the latest published view. It is never nil and never changes; callers must not modify the
+// slices it returns.
+func (a *Allocator) Snapshot() *Snapshot { return a.snap.Load() }
+
+// Apply applies job changes and publishes one new snapshot for all of them. A change with neither Upsert nor
+// Remove registers its job with no targets, so every configured job is listed. Within one change, Remove is
+// applied before Upsert, so a target that moved between target groups in the same update survives.
+func (a *Allocator) Apply(changes ...target.JobChange) {
+	if len(changes) == 0 {
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	start := time.Now()
+	for _, ch := range changes {
+		a.st.apply(ch)
+	}
+	a.publish(start)
+}
+
+// SetCollectors replaces the live set of collectors and moves targets as the strategy says.
+func (a *Allocator) SetCollectors(cs []target.Collector) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	start := time.Now()
+	a.st.setCollectors(cs)
+	a.publish(start)
+}
+
+// publish builds and stores the next snapshot. The duration observed includes the rebuild of the responses,
+// which is part of the cost of a change; the snapshot carries it because it is not visible yet.
+func (a *Allocator) publish(start time.Time) {
+	prev := a.st.prev
+	snap := a.st.publish()
+	if snap == prev {
+		return
+	}
+	a.st.durations.observe(time.Since(start))
+	snap.durations = a.st.durations
+	a.snap.Store(snap)
+}
+
+func (s *state) apply(ch target.JobChange) {
+	j := s.jobs[ch.Job]
+	if ch.Delete {
+		if j != nil {
+			for i := range j.slots {
+				if c := j.slots[i].coll; c >= 0 {
+					s.colls.all[c].total--
+				}
+			}
+			delete(s.jobs, ch.Job)
+			s.changed = true
+		}
+		return
+	}
+	if j == nil {
+		j = newJob(ch.Job)
+		s.jobs[ch.Job] = j
+		s.changed = true
+	}
+	for _, h := range ch.Remove {
+		if p, ok := j.pos[h]; ok {
+			s.assign(j, p, -1)
+			j.remove(p)
+			s.changed = true
+		}
+	}
+	var pending []int32
+	for _, t := range ch.Upsert {
+		if t == nil {
+			continue
+		}
+		old := (*target.Target)(nil)
+		if p, ok := j.pos[t.Hash]; ok {
+			old = j.slots[p].t
+		}
+		p, isNew := j.upsert(t)
+		s.changed = true
+		switch {
+		case isNew:
+			pending = append(pending, p)
+		case j.slots[p].coll < 0:
+			pending = append(pending, p) // try again: per-node may find a collector for a changed node
+		case s.strategy.nodeSensitive() && old.Node != t.Node:
+			s.assign(j, p, -1)
+			pending = append(pending, p)
+		default:
+			j.markDirty(j.slots[p].coll) // same owner, new bytes
+		}
+	}
+	if len(pending) > 0 && len(s.colls.live.ids) > 0 {
+		s.strategy.place(s, j, dedupe(pending))
+	}
+}
+
+// dedupe drops repeated positions (the same hash upserted twice in one change), keeping first-seen order.
+func dedupe(pos []int32) []int32 {
+	seen := make(map[int32]struct{}, len(pos))
+	out := pos[:0]
+	for _, p := range pos {
+		if _, ok := seen[p]; !ok {
+			seen[p] = struct{}{}
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func (s *state) setCollectors(cs []target.Collector) {
+	added, removed := s.colls.replace(cs)
+	if len(added) == 0 && len(removed) == 0 {
+		// Same members; PodIP or other fields may have changed, which the snapshot shows.
+		s.changed = true
+		return
+	}
+	s.changed = true
+	for _, j := range s.jobs {
+		s.growCounts(j)
+		var orphans, kept []int32
+		for i := range j.slots {
+			c := j.slots[i].coll
+			if !s.colls.isLive(c) {
+				orphans = append(orphans, int32(i))
+			} else if len(added) > 0 {
+				kept = append(kept, int32(i))
+			}
+		}
+		// Unassign first, so a stable strategy's weights exclude targets that are leaving.
+		for _, p := range orphans {
+			s.assign(j, p, -1)
+		}
+		if len(kept) > 0 {
+			s.strategy.rebalance(s, j, kept, added)
+		}
+		if len(orphans) > 0 && len(s.colls.live.ids) > 0 {
+			s.strategy.place(s, j, orphans)
+		}
+		for _, c := range removed {
+			if _, ok := j.pairs[c]; ok {
+				delete(j.pairs, c)
+				j.view = nil
+			}
+			delete(j.dirty, c)
+		}
+	}
+	s.colls.release(removed)
+}
+
+// assign moves the target at p of j to collector c (-1: unassigned), keeping every count and the dirty set
+// right. Strategies change assignments only through here.
+func (s *state) assign(j *job, p int32, c int32) {
+	sl := &j.slots[p]
+	old := sl.coll
+	if old == c {
+		return
+	}
+	s.growCounts(j)
+	if old >= 0 {
+		j.counts[old]--
+		s.colls.all[old].total--
+		j.markDirty(old)
+	} else {
+		j.unassigned--
+	}
+	if c >= 0 {
+		j.counts[c]++
+		s.colls.all[c].total++
+		j.markDirty(c)
+	} else {
+		j.unassigned++
+	}
+	sl.coll = c
+}
+
+// growCounts makes j.counts long enough for every collector id in use.
+func (s *state) growCounts(j *job) {
+	if n := len(s.colls.all); len(j.counts) < n {
+		j.counts = append(j.counts, make([]int32, n-len(j.counts))...)
+	}
+}

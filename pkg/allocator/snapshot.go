@@ -1,0 +1,203 @@
+package allocator
+
+import (
+	"cmp"
+	"slices"
+	"sort"
+
+	"github.com/otelcol-operator/otelcol-operator/pkg/target"
+)
+
+// emptyBody is the http_sd answer for no targets. It is never modified.
+var emptyBody = []byte("[]")
+
+// Snapshot is an immutable view of one allocation generation. Everything a request needs is precomputed: the
+// http_sd response of a (job, collector) pair is a map lookup away. Slices returned by its methods are shared
+// and must not be modified.
+type Snapshot struct {
+	generation uint64
+	strategy   string
+	jobNames   []string
+	jobs       map[string]*jobView
+	collectors []target.Collector
+	collTotals map[string]int
+	unassigned int
+	durations  durationHistogram
+}
+
+// jobView is the published, immutable state of one job; a snapshot shares the views of unchanged jobs with
+// its predecessor.
+type jobView struct {
+	total      int
+	unassigned int
+	byColl     map[string]*pair
+}
+
+// pair is the response of one (job, collector) pair. It is rebuilt, never changed, when the pair's targets change.
+type pair struct {
+	body       []byte           // "[" + items joined by "," + "]"
+	targets    []*target.Target // sorted by Hash, so the body is identical on every replica
+	generation uint64           // the generation whose allocation the body reflects
+}
+
+// Generation numbers allocation changes; it grows with every published change.
+func (s *Snapshot) Generation() uint64 { return s.generation }
+
+// Strategy is the allocation strategy's name.
+func (s *Snapshot) Strategy() string { return s.strategy }
+
+// Jobs returns the job names, sorted.
+func (s *Snapshot) Jobs() []string { return s.jobNames }
+
+// HasJob reports whether job is known.
+func (s *Snapshot) HasJob(job string) bool { _, ok := s.jobs[job]; return ok }
+
+// Collectors returns the live collectors, sorted by name.
+func (s *Snapshot) Collectors() []target.Collector { return s.collectors }
+
+// HasCollector reports whether name is a live collector.
+func (s *Snapshot) HasCollector(name string) bool { _, ok := s.collTotals[name]; return ok }
+
+// Unassigned counts targets of all jobs that have no collector (none live, or per-node found none).
+func (s *Snapshot) Unassigned() int { return s.unassigned }
+
+// Response returns the http_sd body for job and collector: a JSON array, "[]" when either is unknown or the
+// pair has no targets.
+func (s *Snapshot) Response(job, collector string) []byte {
+	if p := s.pair(job, collector); p != nil {
+		return p.body
+	}
+	return emptyBody
+}
+
+// Targets returns the targets of job assigned to collector, sorted by Hash.
+func (s *Snapshot) Targets(job, collector string) []*target.Target {
+	if p := s.pair(job, collector); p != nil {
+		return p.targets
+	}
+	return nil
+}
+
+// Count returns the number of targets of job assigned to collector.
+func (s *Snapshot) Count(job, collector string) int { return len(s.Targets(job, collector)) }
+
+// BuiltAt returns the generation whose allocation the (job, collector) response reflects, and false when the
+// pair has never had a response built (it serves "[]"). A later gap-free handoff compares this with the
+// generation each collector last fetched.
+func (s *Snapshot) BuiltAt(job, collector string) (uint64, bool) {
+	if p := s.pair(job, collector); p != nil {
+		return p.generation, true
+	}
+	return 0, false
+}
+
+// JobTargets returns the number of targets of job and how many of them are unassigned.
+func (s *Snapshot) JobTargets(job string) (total, unassigned int) {
+	if v := s.jobs[job]; v != nil {
+		return v.total, v.unassigned
+	}
+	return 0, 0
+}
+
+// CollectorTargets returns the number of targets of all jobs assigned to collector.
+func (s *Snapshot) CollectorTargets(collector string) int { return s.collTotals[collector] }
+
+// AllocationDurations returns the cumulative histogram of the time Apply and SetCollectors took, in the shape
+// of prometheus.NewConstHistogram: count, sum in seconds, and cumulative counts per upper bound in seconds.
+func (s *Snapshot) AllocationDurations() (count uint64, sum float64, buckets map[float64]uint64) {
+	return s.durations.export()
+}
+
+func (s *Snapshot) pair(job, collector string) *pair {
+	if v := s.jobs[job]; v != nil {
+		return v.byColl[collector]
+	}
+	return nil
+}
+
+// publish rebuilds the responses of dirty (job, collector) pairs and returns the new snapshot. Unchanged jobs
+// share their view with the previous snapshot; a changed job copies only its small collector map.
+func (s *state) publish() *Snapshot {
+	prev := s.prev
+	if prev != nil && !s.changed {
+		return prev
+	}
+	s.changed = false
+	s.generation++
+	snap := &Snapshot{
+		generation: s.generation,
+		strategy:   s.strategyName,
+		jobs:       make(map[string]*jobView, len(s.jobs)),
+		collTotals: make(map[string]int, len(s.colls.live.ids)),
+		durations:  s.durations,
+	}
+	for name, j := range s.jobs {
+		if len(j.dirty) > 0 {
+			s.rebuild(j)
+		}
+		if j.view == nil {
+			v := &jobView{total: len(j.slots), unassigned: j.unassigned, byColl: make(map[string]*pair, len(j.pairs))}
+			for c, p := range j.pairs {
+				v.byColl[s.colls.all[c].Name] = p
+			}
+			j.view = v
+		}
+		snap.jobs[name] = j.view
+		snap.jobNames = append(snap.jobNames, name)
+		snap.unassigned += j.unassigned
+	}
+	sort.Strings(snap.jobNames)
+	for _, id := range s.colls.live.ids {
+		c := &s.colls.all[id]
+		snap.collectors = append(snap.collectors, c.Collector)
+		snap.collTotals[c.Name] = c.total
+	}
+	s.prev = snap
+	return snap
+}
+
+// rebuild encodes the responses of j's dirty collectors in one pass over j's targets.
+func (s *state) rebuild(j *job) {
+	lists := make(map[int32][]*target.Target, len(j.dirty))
+	for c := range j.dirty {
+		if s.colls.isLive(c) {
+			lists[c] = make([]*target.Target, 0, j.counts[c])
+		}
+	}
+	for i := range j.slots {
+		if l, ok := lists[j.slots[i].coll]; ok {
+			lists[j.slots[i].coll] = append(l, j.slots[i].t)
+		}
+	}
+	for c := range j.dirty {
+		l, ok := lists[c]
+		if !ok {
+			delete(j.pairs, c)
+			continue
+		}
+		slices.SortFunc(l, func(a, b *target.Target) int { return cmp.Compare(a.Hash, b.Hash) })
+		j.pairs[c] = &pair{body: encode(l), targets: l, generation: s.generation}
+	}
+	j.dirty = nil
+	j.view = nil
+}
+
+// encode joins the pre-encoded items into one JSON array, allocating the exact size once.
+func encode(ts []*target.Target) []byte {
+	if len(ts) == 0 {
+		return emptyBody
+	}
+	n := 1 + len(ts)
+	for _, t := range ts {
+		n += len(t.Item)
+	}
+	b := make([]byte, 0, n)
+	b = append(b, '[')
+	for i, t := range ts {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, t.Item...)
+	}
+	return append(b, ']')
+}
