@@ -1,0 +1,33 @@
+package resources
+
+import (
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+)
+
+// Children are the objects one collector should own, grouped by kind so the controller can diff each kind against
+// its own lister. A kind's slice holds every object of that kind that should exist: anything else labelled as this
+// collector's child is no longer desired.
+type Children struct {
+	ConfigMaps           []*corev1.ConfigMap
+	Services             []*corev1.Service
+	ServiceAccounts      []*corev1.ServiceAccount
+	Deployments          []*appsv1.Deployment
+	StatefulSets         []*appsv1.StatefulSet
+	DaemonSets           []*appsv1.DaemonSet
+	Roles                []*rbacv1.Role
+	RoleBindings         []*rbacv1.RoleBinding
+	PodDisruptionBudgets []*policyv1.PodDisruptionBudget
+
+	// Cluster-scoped: a namespaced collector cannot own them, so they carry no owner reference; the controller
+	// finds them by the instance label and deletes them when the collector goes.
+	ClusterRoles        []*rbacv1.ClusterRole
+	ClusterRoleBindings []*rbacv1.ClusterRoleBinding
+
+	// Facts the controller reports in the status.
+	CollectorImage         string
+	ScaleSelector          string
+	CollectorIDPlaceholder string
+}

@@ -1,0 +1,185 @@
+package resources
+
+import (
+	"fmt"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/otelcol-operator/otelcol-operator/apis/opentelemetry/v1alpha1"
+	"github.com/otelcol-operator/otelcol-operator/pkg/configrewrite"
+)
+
+// Defaults of the CRD, repeated here because objects that never went through the API server (tests, fake clients)
+// carry nil.
+const (
+	defaultGracePeriod    = 30 * time.Second
+	defaultScrapeInterval = 30 * time.Second
+)
+
+// addTargetAllocator adds the TA's children: config, workload, Service, identity, RBAC and disruption budget.
+func addTargetAllocator(c *Children, col *v1alpha1.OpenTelemetryCollector, opts Options) error {
+	ta := col.Spec.TargetAllocator
+	config, err := configrewrite.TargetAllocatorConfig(col.Spec.Config, taOptions(col))
+	if err != nil {
+		return fmt.Errorf("building the target allocator config: %w", err)
+	}
+	name := TargetAllocatorName(col.Name)
+	c.ConfigMaps = append(c.ConfigMaps, &corev1.ConfigMap{
+		TypeMeta:   typeMeta("v1", "ConfigMap"),
+		ObjectMeta: objectMeta(col, ComponentTargetAllocator, name),
+		Data:       map[string]string{TargetAllocatorConfigKey: config},
+	})
+	c.Deployments = append(c.Deployments, taDeployment(col, opts, config))
+	c.Services = append(c.Services, taService(col))
+	if ta.ServiceAccount == "" {
+		c.ServiceAccounts = append(c.ServiceAccounts, serviceAccount(col, ComponentTargetAllocator, name))
+	}
+	c.PodDisruptionBudgets = append(c.PodDisruptionBudgets, taPodDisruptionBudget(col))
+	needsCluster, err := needsClusterAccess(col)
+	if err != nil {
+		return err
+	}
+	addTargetAllocatorRBAC(c, col, needsCluster)
+	return nil
+}
+
+// TargetAllocatorServiceAccountName is the account the TA pods run as.
+func TargetAllocatorServiceAccountName(col *v1alpha1.OpenTelemetryCollector) string {
+	if sa := col.Spec.TargetAllocator.ServiceAccount; sa != "" {
+		return sa
+	}
+	return TargetAllocatorName(col.Name)
+}
+
+func taOptions(col *v1alpha1.OpenTelemetryCollector) configrewrite.TAOptions {
+	ta := col.Spec.TargetAllocator
+	grace := defaultGracePeriod
+	if ta.CollectorNotReadyGracePeriod != nil {
+		grace = ta.CollectorNotReadyGracePeriod.Duration
+	}
+	interval := defaultScrapeInterval
+	if ta.PrometheusCR.ScrapeInterval != nil {
+		interval = ta.PrometheusCR.ScrapeInterval.Duration
+	}
+	strategy := string(ta.AllocationStrategy)
+	if strategy == "" {
+		strategy = string(v1alpha1.AllocationStrategyConsistentHashing)
+	}
+	p := ta.PrometheusCR
+	return configrewrite.TAOptions{
+		// The TA must find exactly this collector's pods: the selector labels, without the per-object name.
+		CollectorSelector:            SelectorLabels(col, ComponentCollector),
+		AllocationStrategy:           strategy,
+		AllocationFallbackStrategy:   string(ta.AllocationFallbackStrategy),
+		FilterStrategy:               string(ta.FilterStrategy),
+		CollectorNotReadyGracePeriod: grace,
+		PrometheusCR: configrewrite.PrometheusCROptions{
+			Enabled:                         p.Enabled,
+			ScrapeInterval:                  interval,
+			ServiceMonitorSelector:          p.ServiceMonitorSelector,
+			ServiceMonitorNamespaceSelector: p.ServiceMonitorNamespaceSelector,
+			PodMonitorSelector:              p.PodMonitorSelector,
+			PodMonitorNamespaceSelector:     p.PodMonitorNamespaceSelector,
+			ProbeSelector:                   p.ProbeSelector,
+			ProbeNamespaceSelector:          p.ProbeNamespaceSelector,
+			ScrapeConfigSelector:            p.ScrapeConfigSelector,
+			ScrapeConfigNamespaceSelector:   p.ScrapeConfigNamespaceSelector,
+			AllowNamespaces:                 p.AllowNamespaces,
+			DenyNamespaces:                  p.DenyNamespaces,
+		},
+	}
+}
+
+func taSelector(col *v1alpha1.OpenTelemetryCollector) *metav1.LabelSelector {
+	return &metav1.LabelSelector{MatchLabels: SelectorLabels(col, ComponentTargetAllocator)}
+}
+
+func taDeployment(col *v1alpha1.OpenTelemetryCollector, opts Options, config string) *appsv1.Deployment {
+	ta := col.Spec.TargetAllocator
+	name := TargetAllocatorName(col.Name)
+	image := ta.Image
+	if image == "" {
+		image = opts.TargetAllocatorImage
+	}
+	env := append([]corev1.EnvVar{{
+		// The TA watches collector pods in its own namespace; the env var overrides the config file.
+		Name:      "OTELCOL_NAMESPACE",
+		ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.namespace"}},
+	}}, ta.Env...)
+	probe := func(path string) *corev1.Probe {
+		return &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{
+			Path: path, Port: intstr.FromString("http"),
+		}}}
+	}
+	return &appsv1.Deployment{
+		TypeMeta:   typeMeta("apps/v1", "Deployment"),
+		ObjectMeta: objectMeta(col, ComponentTargetAllocator, name),
+		Spec: appsv1.DeploymentSpec{
+			Replicas: replicas(ta.Replicas),
+			Selector: taSelector(col),
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{
+					Labels:      Labels(col, ComponentTargetAllocator, name),
+					Annotations: map[string]string{ConfigHashAnnotation: hash(config)},
+				},
+				Spec: corev1.PodSpec{
+					ServiceAccountName: TargetAllocatorServiceAccountName(col),
+					Containers: []corev1.Container{{
+						Name:           TargetAllocatorContainerName,
+						Image:          image,
+						Args:           []string{"--config-file=" + configMountPath + "/" + TargetAllocatorConfigKey},
+						Env:            env,
+						Ports:          []corev1.ContainerPort{{Name: "http", ContainerPort: TargetAllocatorPort, Protocol: corev1.ProtocolTCP}},
+						Resources:      ta.Resources,
+						LivenessProbe:  probe("/livez"),
+						ReadinessProbe: probe("/readyz"),
+						VolumeMounts:   []corev1.VolumeMount{{Name: taVolumeName, MountPath: configMountPath}},
+					}},
+					Volumes: []corev1.Volume{{
+						Name: taVolumeName,
+						VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
+							LocalObjectReference: corev1.LocalObjectReference{Name: name},
+							Items:                []corev1.KeyToPath{{Key: TargetAllocatorConfigKey, Path: TargetAllocatorConfigKey}},
+						}},
+					}},
+					NodeSelector: ta.NodeSelector,
+					Tolerations:  ta.Tolerations,
+					Affinity:     ta.Affinity,
+				},
+			},
+		},
+	}
+}
+
+func taService(col *v1alpha1.OpenTelemetryCollector) *corev1.Service {
+	return &corev1.Service{
+		TypeMeta:   typeMeta("v1", "Service"),
+		ObjectMeta: objectMeta(col, ComponentTargetAllocator, TargetAllocatorName(col.Name)),
+		Spec: corev1.ServiceSpec{
+			Selector: SelectorLabels(col, ComponentTargetAllocator),
+			Ports: []corev1.ServicePort{{
+				Name: "targetallocation", Port: TargetAllocatorServicePort, Protocol: corev1.ProtocolTCP,
+				TargetPort: intstr.FromString("http"),
+			}},
+		},
+	}
+}
+
+// taPodDisruptionBudget lets a drain take one TA pod at a time, so a multi-replica TA keeps serving.
+func taPodDisruptionBudget(col *v1alpha1.OpenTelemetryCollector) *policyv1.PodDisruptionBudget {
+	return &policyv1.PodDisruptionBudget{
+		TypeMeta:   typeMeta("policy/v1", "PodDisruptionBudget"),
+		ObjectMeta: objectMeta(col, ComponentTargetAllocator, TargetAllocatorName(col.Name)),
+		Spec: policyv1.PodDisruptionBudgetSpec{
+			MaxUnavailable: ptrIntOrString(intstr.FromInt32(1)),
+			Selector:       taSelector(col),
+		},
+	}
+}
+
+func ptrIntOrString(v intstr.IntOrString) *intstr.IntOrString { return &v }
