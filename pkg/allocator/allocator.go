@@ -212,6 +212,7 @@ func (s *state) assign(j *job, p int32, c int32) {
 		return
 	}
 	s.growCounts(j)
+	j.view = nil
 	if old >= 0 {
 		j.counts[old]--
 		s.colls.all[old].total--

@@ -38,6 +38,7 @@ func (j *job) markDirty(c int32) {
 
 // upsert adds t or replaces the target with its hash. It returns the slot index and whether t is new.
 func (j *job) upsert(t *target.Target) (int32, bool) {
+	j.view = nil
 	if p, ok := j.pos[t.Hash]; ok {
 		j.slots[p].t = t
 		return p, false
@@ -51,6 +52,7 @@ func (j *job) upsert(t *target.Target) (int32, bool) {
 
 // remove drops the target at p by moving the last slot into its place; the caller has already unassigned it.
 func (j *job) remove(p int32) {
+	j.view = nil
 	delete(j.pos, j.slots[p].t.Hash)
 	last := int32(len(j.slots) - 1)
 	if p != last {
