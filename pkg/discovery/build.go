@@ -1,0 +1,236 @@
+package discovery
+
+import (
+	"strconv"
+	"strings"
+	"unsafe"
+
+	"github.com/cespare/xxhash/v2"
+	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/config"
+	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/prometheus/model/relabel"
+
+	"github.com/otelcol-operator/otelcol-operator/pkg/target"
+)
+
+// outcome says what became of one discovered entry.
+type outcome uint8
+
+const (
+	kept outcome = iota
+	// droppedByRelabel: relabel_configs dropped the entry.
+	droppedByRelabel
+	// droppedInvalid: Prometheus would refuse the entry after relabeling (no or bad address, bad interval...).
+	droppedInvalid
+)
+
+// builder turns discovered entries into targets. It owns scratch space reused across entries, so building a
+// target allocates only the target and its encoded item.
+type builder struct {
+	lb     *labels.Builder
+	merged []labels.Label
+	post   []labels.Label
+	buf    []byte
+	digest *xxhash.Digest
+}
+
+func newBuilder() *builder {
+	return &builder{lb: labels.NewBuilder(labels.EmptyLabels()), digest: xxhash.New()}
+}
+
+// build processes one entry of a group the way Prometheus' scrape.PopulateLabels does and returns its identity
+// hash and target. The target is nil unless the outcome is kept.
+func (b *builder) build(jc *jobConfig, tLabels, tgLabels model.LabelSet) (uint64, *target.Target, outcome) {
+	// Discovered labels: the target's own over the group's. An empty value means absent, as in Prometheus, and a
+	// target label set to empty still hides the group's label.
+	b.merged = b.merged[:0]
+	for ln, lv := range tLabels {
+		if lv != "" {
+			b.merged = append(b.merged, labels.Label{Name: string(ln), Value: string(lv)})
+		}
+	}
+	for ln, lv := range tgLabels {
+		if _, ok := tLabels[ln]; !ok && lv != "" {
+			b.merged = append(b.merged, labels.Label{Name: string(ln), Value: string(lv)})
+		}
+	}
+	sortLabels(b.merged)
+
+	lb := b.lb
+	lb.Reset(labels.EmptyLabels())
+	for _, l := range b.merged {
+		lb.Set(l.Name, l.Value)
+	}
+	for _, l := range jc.scrapeLabels {
+		if lb.Get(l.Name) == "" {
+			lb.Set(l.Name, l.Value)
+		}
+	}
+	if jc.relabel != nil && !relabel.ProcessBuilder(lb, jc.relabel...) {
+		return 0, nil, droppedByRelabel
+	}
+	if !b.valid(jc) {
+		return 0, nil, droppedInvalid
+	}
+
+	// Identity: the relabeled labels without __meta_*, sorted, hashed. The job label is among them.
+	b.post = b.post[:0]
+	lb.Range(func(l labels.Label) {
+		if !strings.HasPrefix(l.Name, model.MetaLabelPrefix) {
+			b.post = append(b.post, l)
+		}
+	})
+	sortLabels(b.post)
+	d := b.digest
+	d.Reset()
+	sep := []byte{0xff}
+	for _, l := range b.post {
+		_, _ = d.WriteString(l.Name)
+		_, _ = d.Write(sep)
+		_, _ = d.WriteString(l.Value)
+		_, _ = d.Write(sep)
+	}
+	h := d.Sum64()
+	t := b.encode()
+	t.Hash = h
+	return h, t, kept
+}
+
+// valid repeats the checks scrape.PopulateLabels makes after relabeling; a target failing them is never scraped
+// by Prometheus, so it must not be allocated either.
+func (b *builder) valid(jc *jobConfig) bool {
+	lb := b.lb
+	addr := lb.Get(model.AddressLabel)
+	if addr == "" || config.CheckTargetAddress(model.LabelValue(addr)) != nil {
+		return false
+	}
+	interval, timeout := lb.Get(model.ScrapeIntervalLabel), lb.Get(model.ScrapeTimeoutLabel)
+	if interval == jc.interval && timeout == jc.timeout {
+		if jc.defaultsErr != nil {
+			return false
+		}
+	} else if checkIntervals(interval, timeout) != nil {
+		return false
+	}
+	for _, name := range [...]string{convertClassicHistogramsToNHCBLabel, alwaysScrapeClassicHistogramsLabel, scrapeNativeHistogramsLabel} {
+		if v := lb.Get(name); v != "" && v != "true" && v != "false" {
+			if _, err := strconv.ParseBool(v); err != nil {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// nodeLabels name the node a target runs on, in order of preference, as the reference's per-node strategy reads
+// them.
+var nodeLabels = [...]string{
+	"__meta_kubernetes_pod_node_name",
+	"__meta_kubernetes_node_name",
+	"__meta_kubernetes_endpoint_node_name",
+}
+
+const (
+	endpointSliceKind = "__meta_kubernetes_endpointslice_address_target_kind"
+	endpointSliceName = "__meta_kubernetes_endpointslice_address_target_name"
+	endpointsKind     = "__meta_kubernetes_endpoint_address_target_kind"
+	endpointsName     = "__meta_kubernetes_endpoint_address_target_name"
+)
+
+// encode writes the target's http_sd entry from the sorted discovered labels and builds the Target. Address and
+// Node are views into the encoded bytes when they appear there verbatim, which saves two allocations a target; the
+// item is never modified after this, so the views stay valid.
+func (b *builder) encode() *target.Target {
+	var addrVal, nodeVal string
+	nodeRank := len(nodeLabels) + 1
+	var sliceKind, sliceName, epKind, epName string
+	for _, l := range b.merged {
+		switch l.Name {
+		case model.AddressLabel:
+			addrVal = l.Value
+		case endpointSliceKind:
+			sliceKind = l.Value
+		case endpointSliceName:
+			sliceName = l.Value
+		case endpointsKind:
+			epKind = l.Value
+		case endpointsName:
+			epName = l.Value
+		default:
+			for i, n := range nodeLabels {
+				if l.Name == n && i < nodeRank {
+					nodeVal, nodeRank = l.Value, i
+				}
+			}
+		}
+	}
+	if nodeVal == "" {
+		switch {
+		case sliceKind == "Node":
+			nodeVal = sliceName
+		case epKind == "Node":
+			nodeVal = epName
+		}
+	}
+
+	buf := append(b.buf[:0], `{"targets":[`...)
+	addrStart, addrEnd := -1, -1
+	buf = append(buf, '"')
+	s := len(buf)
+	buf, verbatim := appendJSONString(buf, addrVal)
+	if verbatim {
+		addrStart, addrEnd = s, len(buf)
+	}
+	buf = append(buf, `"],"labels":{`...)
+	nodeStart, nodeEnd := -1, -1
+	for i, l := range b.merged {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, '"')
+		buf, _ = appendJSONString(buf, l.Name)
+		buf = append(buf, `":"`...)
+		s := len(buf)
+		buf, verbatim = appendJSONString(buf, l.Value)
+		if verbatim && nodeStart < 0 && nodeVal != "" && l.Value == nodeVal {
+			nodeStart, nodeEnd = s, len(buf)
+		}
+		buf = append(buf, '"')
+	}
+	buf = append(buf, "}}"...)
+	b.buf = buf
+
+	item := make([]byte, len(buf))
+	copy(item, buf)
+	t := &target.Target{Item: item, Address: addrVal, Node: nodeVal}
+	if addrStart >= 0 {
+		t.Address = viewString(item[addrStart:addrEnd])
+	} else {
+		t.Address = strings.Clone(addrVal)
+	}
+	if nodeStart >= 0 {
+		t.Node = viewString(item[nodeStart:nodeEnd])
+	} else if nodeVal != "" {
+		t.Node = strings.Clone(nodeVal)
+	}
+	return t
+}
+
+// viewString returns a string sharing b's memory. b must never change afterwards.
+func viewString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
+// sortLabels sorts by name with insertion sort: label sets are small and often nearly sorted, where this beats a
+// general sort and never allocates.
+func sortLabels(ls []labels.Label) {
+	for i := 1; i < len(ls); i++ {
+		for j := i; j > 0 && ls[j].Name < ls[j-1].Name; j-- {
+			ls[j], ls[j-1] = ls[j-1], ls[j]
+		}
+	}
+}

@@ -1,0 +1,229 @@
+package discovery
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/prometheus/config"
+	"github.com/prometheus/prometheus/discovery/targetgroup"
+
+	"github.com/otelcol-operator/otelcol-operator/pkg/target"
+)
+
+// Processor is the core of discovery: it turns configured jobs and snapshots of their target groups into the
+// changes of their targets. It is not safe for concurrent use; Discovery serialises calls.
+type Processor struct {
+	filterRelabel bool
+	metrics       *Metrics
+	hasher        groupHasher
+	builder       *builder
+	jobs          map[string]*jobState
+	// names are the job names, sorted, so that output is deterministic.
+	names []string
+	gen   uint64
+}
+
+// NewProcessor returns a Processor. With filterRelabel false, relabel_configs are not applied (the reference's
+// filter_strategy other than relabel-config): every discovered entry becomes a target. metrics may be nil.
+func NewProcessor(filterRelabel bool, metrics *Metrics) *Processor {
+	return &Processor{
+		filterRelabel: filterRelabel,
+		metrics:       metrics,
+		hasher:        newGroupHasher(),
+		builder:       newBuilder(),
+		jobs:          map[string]*jobState{},
+	}
+}
+
+// SetJobs installs the scrape configurations. A job that is new is registered with an empty JobChange, so that it
+// exists before any target arrives; a job that left gets a Delete; a job whose processing-relevant settings
+// changed (relabel rules, interval, path, ...) is reprocessed at once from the groups it last saw.
+func (p *Processor) SetJobs(cfgs []*config.ScrapeConfig) ([]target.JobChange, error) {
+	next := make(map[string]*jobConfig, len(cfgs))
+	for _, c := range cfgs {
+		if c == nil {
+			continue
+		}
+		if _, dup := next[c.JobName]; dup {
+			return nil, fmt.Errorf("duplicate job name %q", c.JobName)
+		}
+		jc, err := newJobConfig(c, p.filterRelabel)
+		if err != nil {
+			return nil, err
+		}
+		next[c.JobName] = jc
+	}
+
+	start := time.Now()
+	var out []target.JobChange
+	for _, name := range p.names {
+		if _, ok := next[name]; !ok {
+			delete(p.jobs, name)
+			out = append(out, target.JobChange{Job: name, Delete: true})
+			p.metrics.forgetJob(name)
+		}
+	}
+	p.names = p.names[:0]
+	for name := range next {
+		p.names = append(p.names, name)
+	}
+	slices.Sort(p.names)
+	for _, name := range p.names {
+		jc := next[name]
+		js, ok := p.jobs[name]
+		switch {
+		case !ok:
+			p.jobs[name] = newJobState(jc)
+			out = append(out, target.JobChange{Job: name})
+			p.metrics.observeJob(name, 0, 0, 0)
+		case js.cfg.fingerprint != jc.fingerprint:
+			js.cfg = jc
+			for _, gs := range js.groups {
+				js.rebuild(p.builder, gs, gs.tg, gs.hash)
+			}
+			if ch := js.flush(); len(ch.Upsert) > 0 || len(ch.Remove) > 0 {
+				out = append(out, ch)
+			}
+			p.metrics.observeJob(name, js.discovered, js.dropped, len(js.slots))
+		default:
+			js.cfg = jc
+		}
+	}
+	p.metrics.observeDuration(time.Since(start))
+	return out, nil
+}
+
+// Jobs returns the configured job names, sorted.
+func (p *Processor) Jobs() []string { return slices.Clone(p.names) }
+
+// Process applies a full snapshot of target groups, as the discovery manager delivers it, and returns what changed.
+// Groups of jobs that are not configured are ignored; a configured job missing from the snapshot has no groups.
+// Work is proportional to the number of groups plus the size of the groups that changed.
+func (p *Processor) Process(snapshot map[string][]*targetgroup.Group) []target.JobChange {
+	start := time.Now()
+	var out []target.JobChange
+	for _, name := range p.names {
+		js := p.jobs[name]
+		p.gen++
+		p.syncJob(js, snapshot[name])
+		if ch := js.flush(); len(ch.Upsert) > 0 || len(ch.Remove) > 0 {
+			out = append(out, ch)
+		}
+		p.metrics.observeJob(name, js.discovered, js.dropped, len(js.slots))
+	}
+	p.metrics.observeDuration(time.Since(start))
+	return out
+}
+
+// HasGroups reports whether the job has received at least one target group; readiness uses it.
+func (p *Processor) HasGroups(job string) bool {
+	js, ok := p.jobs[job]
+	return ok && len(js.groups) > 0
+}
+
+func (p *Processor) syncJob(js *jobState, groups []*targetgroup.Group) {
+	gen := p.gen
+	// Several providers of one job (two kubernetes_sd_configs, say) may report the same Source. Such groups are
+	// told apart by content so that each keeps its targets; find them first. Known groups are marked in place and
+	// only unknown sources need a set.
+	var fresh map[string]bool
+	var colliding map[string][]*targetgroup.Group
+	nonNil := 0
+	for _, tg := range groups {
+		if tg == nil {
+			continue
+		}
+		nonNil++
+		if gs, ok := js.groups[tg.Source]; ok {
+			if gs.seen == gen {
+				colliding = addColliding(colliding, tg.Source)
+			}
+			gs.seen = gen
+			continue
+		}
+		if fresh == nil {
+			fresh = map[string]bool{}
+		}
+		if fresh[tg.Source] {
+			colliding = addColliding(colliding, tg.Source)
+		}
+		fresh[tg.Source] = true
+	}
+
+	for _, tg := range groups {
+		if tg == nil {
+			continue
+		}
+		if _, ok := colliding[tg.Source]; ok {
+			colliding[tg.Source] = append(colliding[tg.Source], tg)
+			continue
+		}
+		p.syncGroup(js, tg.Source, tg, gen, 0)
+	}
+	for src, tgs := range colliding {
+		if gs, ok := js.groups[src]; ok {
+			// Known under its plain Source until now: it is replaced by the disambiguated keys.
+			gs.seen = 0
+		}
+		hashes := make([]uint64, len(tgs))
+		for i, tg := range tgs {
+			hashes[i] = p.hasher.group(tg)
+		}
+		order := make([]int, len(tgs))
+		for i := range order {
+			order[i] = i
+		}
+		slices.SortStableFunc(order, func(a, b int) int {
+			switch {
+			case hashes[a] < hashes[b]:
+				return -1
+			case hashes[a] > hashes[b]:
+				return 1
+			}
+			return 0
+		})
+		for n, i := range order {
+			p.syncGroup(js, src+"\x00"+strconv.Itoa(n), tgs[i], gen, hashes[i])
+		}
+	}
+
+	// Every group present was marked seen; only when the job holds more groups than the snapshot did some leave.
+	if nonNil < len(js.groups) || colliding != nil {
+		for _, gs := range js.groups {
+			if gs.seen != gen {
+				js.removeGroup(gs)
+			}
+		}
+	}
+}
+
+func addColliding(m map[string][]*targetgroup.Group, src string) map[string][]*targetgroup.Group {
+	if m == nil {
+		m = map[string][]*targetgroup.Group{}
+	}
+	m[src] = nil
+	return m
+}
+
+// syncGroup brings one group up to date. hash is the group's content hash when already known, else 0.
+func (p *Processor) syncGroup(js *jobState, key string, tg *targetgroup.Group, gen, hash uint64) {
+	gs, ok := js.groups[key]
+	if !ok {
+		gs = &groupState{key: key}
+		js.groups[key] = gs
+	}
+	gs.seen = gen
+	if ok && gs.tg == tg {
+		return
+	}
+	if hash == 0 {
+		hash = p.hasher.group(tg)
+	}
+	if ok && gs.hash == hash {
+		gs.tg = tg
+		return
+	}
+	js.rebuild(p.builder, gs, tg, hash)
+}
