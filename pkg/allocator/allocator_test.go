@@ -48,7 +48,7 @@ func TestNewNames(t *testing.T) {
 func TestSnapshotShape(t *testing.T) {
 	a := mustNew(t, "", "")
 	s0 := a.Snapshot()
-	if got := string(s0.Response("x", "y")); got != "[]" || len(s0.Jobs()) != 0 {
+	if got := s0.Response("x", "y"); got != "[]" || len(s0.Jobs()) != 0 {
 		t.Fatalf("empty snapshot: response %q jobs %v", got, s0.Jobs())
 	}
 	t1, t2, t3 := tgt(3, ""), tgt(1, ""), tgt(2, "")
@@ -63,11 +63,11 @@ func TestSnapshotShape(t *testing.T) {
 	a.SetCollectors([]target.Collector{{Name: "c0"}})
 	s = a.Snapshot()
 	want := "[" + string(t2.Item) + "," + string(t3.Item) + "," + string(t1.Item) + "]" // sorted by hash
-	if got := string(s.Response("b", "c0")); got != want {
+	if got := s.Response("b", "c0"); got != want {
 		t.Errorf("response = %s, want %s", got, want)
 	}
 	for _, q := range [][2]string{{"a", "c0"}, {"b", "nobody"}, {"nojob", "c0"}} {
-		if got := string(s.Response(q[0], q[1])); got != "[]" {
+		if got := s.Response(q[0], q[1]); got != "[]" {
 			t.Errorf("Response(%q, %q) = %s, want []", q[0], q[1], got)
 		}
 	}
@@ -92,7 +92,7 @@ func TestSnapshotShape(t *testing.T) {
 	if g, ok := s2.BuiltAt("a", "c0"); !ok || g != s2.Generation() {
 		t.Errorf("touched pair built at %d (%v), want %d", g, ok, s2.Generation())
 	}
-	if string(s.Response("a", "c0")) != "[]" {
+	if s.Response("a", "c0") != "[]" {
 		t.Errorf("old snapshot changed")
 	}
 
@@ -100,12 +100,12 @@ func TestSnapshotShape(t *testing.T) {
 	t2b := tgt(1, "")
 	t2b.Item = []byte(`{"targets":["x:1"],"labels":{}}`)
 	a.Apply(target.JobChange{Job: "b", Upsert: []*target.Target{t2b}, Remove: []uint64{3, 42}})
-	if got, want := string(a.Snapshot().Response("b", "c0")), "["+string(t2b.Item)+","+string(t3.Item)+"]"; got != want {
+	if got, want := a.Snapshot().Response("b", "c0"), "["+string(t2b.Item)+","+string(t3.Item)+"]"; got != want {
 		t.Errorf("after replace+remove: %s, want %s", got, want)
 	}
 	a.Apply(target.JobChange{Job: "b", Delete: true})
 	s3 := a.Snapshot()
-	if s3.HasJob("b") || string(s3.Response("b", "c0")) != "[]" || s3.CollectorTargets("c0") != 1 {
+	if s3.HasJob("b") || s3.Response("b", "c0") != "[]" || s3.CollectorTargets("c0") != 1 {
 		t.Errorf("after delete: jobs %v, response %s, total %d", s3.Jobs(), s3.Response("b", "c0"),
 			s3.CollectorTargets("c0"))
 	}

@@ -145,7 +145,7 @@ func checkInvariants(t *testing.T, a *Allocator, m *model, strategy, fallback, w
 				}
 			}
 			body := s.Response(job, c.Name)
-			if string(body) != string(encode(ts)) || !json.Valid(body) {
+			if body != encode(ts) || !json.Valid([]byte(body)) {
 				t.Errorf("%s: response of %s/%s does not match its targets: %s", where, job, c.Name, body)
 			}
 		}
@@ -202,7 +202,7 @@ func checkOrderIndependent(t *testing.T, a *Allocator, m *model, strategy, fallb
 			t.Errorf("job %s: assignment depends on event order (-history +fresh):\n%s", job, diff)
 		}
 		for _, c := range m.collectors {
-			if string(a.Snapshot().Response(job, c.Name)) != string(b.Snapshot().Response(job, c.Name)) {
+			if a.Snapshot().Response(job, c.Name) != b.Snapshot().Response(job, c.Name) {
 				t.Errorf("job %s collector %s: bodies differ between replicas", job, c.Name)
 			}
 		}

@@ -4,16 +4,17 @@ import (
 	"cmp"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/otelcol-operator/otelcol-operator/pkg/target"
 )
 
-// emptyBody is the http_sd answer for no targets. It is never modified.
-var emptyBody = []byte("[]")
+// emptyBody is the http_sd answer for no targets.
+const emptyBody = "[]"
 
 // Snapshot is an immutable view of one allocation generation. Everything a request needs is precomputed: the
-// http_sd response of a (job, collector) pair is a map lookup away. Slices returned by its methods are shared
-// and must not be modified.
+// http_sd response of a (job, collector) pair is a map lookup away. Responses are strings, so they cannot be
+// modified; slices returned by its methods are shared and must not be modified.
 type Snapshot struct {
 	generation uint64
 	strategy   string
@@ -35,7 +36,7 @@ type jobView struct {
 
 // pair is the response of one (job, collector) pair. It is rebuilt, never changed, when the pair's targets change.
 type pair struct {
-	body       []byte           // "[" + items joined by "," + "]"
+	body       string           // "[" + items joined by "," + "]"; a string so it is immutable and unzeroed
 	targets    []*target.Target // sorted by Hash, so the body is identical on every replica
 	generation uint64           // the generation whose allocation the body reflects
 }
@@ -62,8 +63,8 @@ func (s *Snapshot) HasCollector(name string) bool { _, ok := s.collTotals[name];
 func (s *Snapshot) Unassigned() int { return s.unassigned }
 
 // Response returns the http_sd body for job and collector: a JSON array, "[]" when either is unknown or the
-// pair has no targets.
-func (s *Snapshot) Response(job, collector string) []byte {
+// pair has no targets. Write it with io.WriteString: http.ResponseWriter takes strings without a copy.
+func (s *Snapshot) Response(job, collector string) string {
 	if p := s.pair(job, collector); p != nil {
 		return p.body
 	}
@@ -182,8 +183,10 @@ func (s *state) rebuild(j *job) {
 	j.view = nil
 }
 
-// encode joins the pre-encoded items into one JSON array, allocating the exact size once.
-func encode(ts []*target.Target) []byte {
+// encode joins the pre-encoded items into one JSON array. strings.Builder allocates the exact size once and,
+// unlike make([]byte), does not zero memory that is overwritten at once: at a million targets of about 700
+// bytes that zeroing was a fifth of the time.
+func encode(ts []*target.Target) string {
 	if len(ts) == 0 {
 		return emptyBody
 	}
@@ -191,13 +194,15 @@ func encode(ts []*target.Target) []byte {
 	for _, t := range ts {
 		n += len(t.Item)
 	}
-	b := make([]byte, 0, n)
-	b = append(b, '[')
+	var b strings.Builder
+	b.Grow(n)
+	b.WriteByte('[')
 	for i, t := range ts {
 		if i > 0 {
-			b = append(b, ',')
+			b.WriteByte(',')
 		}
-		b = append(b, t.Item...)
+		b.Write(t.Item)
 	}
-	return append(b, ']')
+	b.WriteByte(']')
+	return b.String()
 }
