@@ -52,6 +52,16 @@ func Start() (*Env, error) {
 	return &Env{Config: cfg, env: env}, nil
 }
 
+// AdminKubeConfig returns a kubeconfig file's content for a new cluster-admin user, for processes (the operator,
+// the target allocator) that run beside the tests and need their own credentials.
+func (e *Env) AdminKubeConfig(user string) ([]byte, error) {
+	u, err := e.env.AddUser(envtest.User{Name: user, Groups: []string{"system:masters"}}, nil)
+	if err != nil {
+		return nil, fmt.Errorf("add user %s: %w", user, err)
+	}
+	return u.KubeConfig()
+}
+
 // Stop stops the API server and etcd and removes their data.
 func (e *Env) Stop() error { return e.env.Stop() }
 
