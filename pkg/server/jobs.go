@@ -1,0 +1,106 @@
+package server
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/otelcol-operator/otelcol-operator/pkg/allocator"
+)
+
+// jobs serves {"<job>": {"_link": "/jobs/<escaped job>/targets"}, ...}.
+func (s *Server) jobs(w http.ResponseWriter, _ *http.Request) {
+	snap := s.opts.Snapshot()
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, job := range snap.Jobs() {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		writeJSONString(&b, job)
+		b.WriteString(`:{"_link":`)
+		writeJSONString(&b, jobLink(job))
+		b.WriteByte('}')
+	}
+	b.WriteByte('}')
+	writeJSON(w, b.String())
+}
+
+// targets serves one collector's http_sd list for a job when collector_id is present, and the all-collectors
+// debug map when it is absent.
+func (s *Server) targets(w http.ResponseWriter, r *http.Request) {
+	job, err := jobName(r)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	snap := s.opts.Snapshot()
+	q := r.URL.Query()
+	if !q.Has("collector_id") {
+		writeJSON(w, debugTargets(snap, job))
+		return
+	}
+	writeJSON(w, snap.Response(job, s.collectorID(r, q.Get("collector_id"))))
+}
+
+// collectorID resolves the collector a request is for. The identity issue will add a fallback here, by the
+// request's source address (remoteIP) against the collectors' pod IPs, for an id that is empty, still holds
+// "$", or names no live collector; until then such a request gets [].
+func (s *Server) collectorID(_ *http.Request, id string) string { return id }
+
+// jobName decodes the {job} segment from the raw path with url.QueryUnescape, the inverse of the
+// url.QueryEscape writers use. The mux's own unescaping is path unescaping, which would leave '+' (an escaped
+// space) as '+'.
+func jobName(r *http.Request) (string, error) {
+	raw := r.URL.RawPath // set when the client's escaping differs from the default one, e.g. %2F or %2B
+	if raw == "" {
+		raw = r.URL.EscapedPath()
+	}
+	seg, ok := strings.CutPrefix(raw, "/jobs/")
+	if ok {
+		seg, ok = strings.CutSuffix(seg, "/targets")
+	}
+	if !ok || strings.Contains(seg, "/") {
+		return "", &badJobError{raw: raw, reason: "path is not /jobs/<job>/targets"}
+	}
+	job, err := url.QueryUnescape(seg)
+	if err != nil {
+		return "", &badJobError{raw: seg, reason: err.Error()}
+	}
+	return job, nil
+}
+
+type badJobError struct{ raw, reason string }
+
+func (e *badJobError) Error() string { return "bad job name " + strconvQuote(e.raw) + ": " + e.reason }
+
+func strconvQuote(s string) string { b, _ := json.Marshal(s); return string(b) }
+
+func jobLink(job string) string { return "/jobs/" + url.QueryEscape(job) + "/targets" }
+
+// writeJSONString appends s as a JSON string.
+func writeJSONString(b *strings.Builder, s string) {
+	q, _ := json.Marshal(s)
+	b.Write(q)
+}
+
+// debugTargets builds {"<collector>": {"_link": ..., "targets": [<items>]}, ...} for every live collector. It is
+// a debugging view, assembled per request from the prebuilt per-collector responses.
+func debugTargets(snap *allocator.Snapshot, job string) string {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, c := range snap.Collectors() {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		writeJSONString(&b, c.Name)
+		b.WriteString(`:{"_link":`)
+		writeJSONString(&b, jobLink(job)+"?collector_id="+url.QueryEscape(c.Name))
+		b.WriteString(`,"targets":`)
+		b.WriteString(snap.Response(job, c.Name))
+		b.WriteByte('}')
+	}
+	b.WriteByte('}')
+	return b.String()
+}

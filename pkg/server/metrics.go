@@ -1,0 +1,123 @@
+package server
+
+import (
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/otelcol-operator/otelcol-operator/pkg/allocator"
+)
+
+// Metric names follow the reference TA where it has one, so existing dashboards keep working.
+var (
+	descTargets = prometheus.NewDesc("opentelemetry_allocator_targets",
+		"Number of targets of each job, assigned or not.", []string{"job_name"}, nil)
+	descTargetsPerCollector = prometheus.NewDesc("opentelemetry_allocator_targets_per_collector",
+		"Number of targets assigned to each collector.", []string{"collector_name", "strategy"}, nil)
+	descCollectors = prometheus.NewDesc("opentelemetry_allocator_collectors_allocatable",
+		"Number of collectors the allocator can assign targets to.", []string{"strategy"}, nil)
+	descUnassigned = prometheus.NewDesc("opentelemetry_allocator_targets_unassigned",
+		"Number of targets without a collector: none is live, or per-node found none for them.", []string{"strategy"}, nil)
+	descAllocation = prometheus.NewDesc("opentelemetry_allocator_time_to_allocate_seconds",
+		"Time to apply a target or collector change, rebuilding the affected responses included.", []string{"strategy"}, nil)
+	descGeneration = prometheus.NewDesc("opentelemetry_allocator_generation",
+		"Allocation generation of the served snapshot; it grows with every change.", nil, nil)
+)
+
+// snapshotCollector exports the allocator's figures from the latest snapshot at scrape time, so nothing has to
+// keep gauges in step with allocation changes, and a collector or job that left leaves no stale series.
+type snapshotCollector struct {
+	snapshot func() *allocator.Snapshot
+}
+
+func (c snapshotCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descTargets, descTargetsPerCollector, descCollectors, descUnassigned,
+		descAllocation, descGeneration} {
+		ch <- d
+	}
+}
+
+func (c snapshotCollector) Collect(ch chan<- prometheus.Metric) {
+	s := c.snapshot()
+	st := s.Strategy()
+	for _, job := range s.Jobs() {
+		total, _ := s.JobTargets(job)
+		ch <- prometheus.MustNewConstMetric(descTargets, prometheus.GaugeValue, float64(total), job)
+	}
+	for _, col := range s.Collectors() {
+		ch <- prometheus.MustNewConstMetric(descTargetsPerCollector, prometheus.GaugeValue,
+			float64(s.CollectorTargets(col.Name)), col.Name, st)
+	}
+	ch <- prometheus.MustNewConstMetric(descCollectors, prometheus.GaugeValue, float64(len(s.Collectors())), st)
+	ch <- prometheus.MustNewConstMetric(descUnassigned, prometheus.GaugeValue, float64(s.Unassigned()), st)
+	count, sum, buckets := s.AllocationDurations()
+	ch <- prometheus.MustNewConstHistogram(descAllocation, count, sum, buckets, st)
+	ch <- prometheus.MustNewConstMetric(descGeneration, prometheus.GaugeValue, float64(s.Generation()))
+}
+
+// httpMetrics times requests per route.
+type httpMetrics struct {
+	duration *prometheus.HistogramVec // nil: not registered
+}
+
+func registerMetrics(reg prometheus.Registerer, snapshot func() *allocator.Snapshot) (*httpMetrics, error) {
+	m := &httpMetrics{}
+	if reg == nil {
+		return m, nil
+	}
+	d := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "opentelemetry_allocator_http_request_duration_seconds",
+		Help:    "Duration of HTTP requests to the target allocator, by route, method and status code.",
+		Buckets: []float64{.0005, .001, .005, .01, .05, .1, .5, 1, 5},
+	}, []string{"route", "method", "code"})
+	for _, c := range []prometheus.Collector{d, snapshotCollector{snapshot: snapshot}} {
+		if err := reg.Register(c); err != nil {
+			return nil, err
+		}
+	}
+	m.duration = d
+	return m, nil
+}
+
+func (m *httpMetrics) instrument(route string, h http.HandlerFunc) http.Handler {
+	if m.duration == nil {
+		return h
+	}
+	obs := m.duration.MustCurryWith(prometheus.Labels{"route": route})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
+		h(sw, r)
+		obs.WithLabelValues(r.Method, strconv.Itoa(sw.code)).Observe(time.Since(start).Seconds())
+	})
+}
+
+// statusWriter records the status code. It forwards WriteString so that writing a prebuilt string response
+// does not copy it into a []byte (promhttp's delegator lacks WriteString).
+type statusWriter struct {
+	http.ResponseWriter
+	code        int
+	wroteHeader bool
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if !w.wroteHeader {
+		w.code, w.wroteHeader = code, true
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) WriteString(s string) (int, error) {
+	w.wroteHeader = true
+	return io.WriteString(w.ResponseWriter, s)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	w.wroteHeader = true
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

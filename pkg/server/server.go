@@ -1,0 +1,103 @@
+// Package server is the Target Allocator's HTTP API: the reference's routes and JSON shapes (http_sd per job
+// and collector, the job list, scrape configs), health, metrics and a small HTML debug page. It only reads the
+// allocator's latest immutable snapshot, so a request is a lookup and a write of bytes built in advance.
+package server
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/otelcol-operator/otelcol-operator/pkg/allocator"
+)
+
+// Options are the server's sources; everything it serves comes from them.
+type Options struct {
+	// Snapshot returns the allocator's latest snapshot (allocator.Allocator.Snapshot). Required.
+	Snapshot func() *allocator.Snapshot
+	// ScrapeConfigs returns the /scrape_configs body: a JSON object of job name to scrape config. Nil or an empty
+	// result serves {}.
+	ScrapeConfigs func() []byte
+	// Ready reports readiness for /readyz (collectors synced and first discovery done). Nil means always ready.
+	Ready func() bool
+	// Registerer receives the server's metrics; Gatherer is what /metrics exposes. Either may be nil: no metrics
+	// are registered, or /metrics is not served.
+	Registerer prometheus.Registerer
+	Gatherer   prometheus.Gatherer
+}
+
+// Server is the TA's HTTP handler.
+type Server struct {
+	opts    Options
+	mux     *http.ServeMux
+	metrics *httpMetrics
+}
+
+// New builds the handler and registers its metrics on opts.Registerer.
+func New(opts Options) (*Server, error) {
+	if opts.Snapshot == nil {
+		return nil, errors.New("server: Options.Snapshot is required")
+	}
+	s := &Server{opts: opts, mux: http.NewServeMux()}
+	m, err := registerMetrics(opts.Registerer, opts.Snapshot)
+	if err != nil {
+		return nil, err
+	}
+	s.metrics = m
+
+	// Patterns carry no method: a wrong method must get a JSON 405 from get(), not the mux's plain-text one.
+	s.handle("/jobs", "/jobs", s.jobs)
+	s.handle("/jobs/{job}/targets", "/jobs/{job}/targets", s.targets)
+	s.handle("/scrape_configs", "/scrape_configs", s.scrapeConfigs)
+	s.handle("/livez", "/livez", func(w http.ResponseWriter, _ *http.Request) { writeText(w, http.StatusOK, "ok\n") })
+	s.handle("/readyz", "/readyz", s.readyz)
+	s.handle("/{$}", "/", s.debugPage)
+	if opts.Gatherer != nil {
+		s.handle("/metrics", "/metrics", promhttp.HandlerFor(opts.Gatherer, promhttp.HandlerOpts{}).ServeHTTP)
+	}
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "no route for "+r.URL.Path)
+	})
+	return s, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// handle registers a GET (and HEAD) route, instrumented under a fixed route label so paths with job names do
+// not become metric labels.
+func (s *Server) handle(pattern, route string, h http.HandlerFunc) {
+	s.mux.Handle(pattern, s.metrics.instrument(route, get(h)))
+}
+
+func get(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			writeError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed")
+			return
+		}
+		h(w, r)
+	}
+}
+
+func (s *Server) readyz(w http.ResponseWriter, _ *http.Request) {
+	if s.opts.Ready != nil && !s.opts.Ready() {
+		writeText(w, http.StatusServiceUnavailable, "not ready\n")
+		return
+	}
+	writeText(w, http.StatusOK, "ok\n")
+}
+
+func (s *Server) scrapeConfigs(w http.ResponseWriter, _ *http.Request) {
+	var b []byte
+	if s.opts.ScrapeConfigs != nil {
+		b = s.opts.ScrapeConfigs()
+	}
+	if len(b) == 0 {
+		b = []byte("{}")
+	}
+	writeJSON(w, b)
+}
