@@ -7,6 +7,9 @@ import (
 	"strconv"
 
 	"github.com/prometheus/prometheus/config"
+	// Every service discovery mechanism registers its *_sd_configs key on import; without
+	// them Prometheus would reject valid scrape configs as having unknown fields.
+	_ "github.com/prometheus/prometheus/discovery/install"
 	"go.yaml.in/yaml/v3"
 )
 
