@@ -8,6 +8,7 @@
 package allocator
 
 import (
+	"bytes"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -122,6 +123,11 @@ func (s *state) apply(ch target.JobChange) {
 			s.changed = true
 		}
 	}
+	if len(j.slots) == 0 && len(ch.Upsert) > 64 {
+		// A job's first full discovery: size the index once instead of growing it a dozen times.
+		j.pos = make(map[uint64]int32, len(ch.Upsert))
+		j.slots = make([]slot, 0, len(ch.Upsert))
+	}
 	var pending []int32
 	for _, t := range ch.Upsert {
 		if t == nil {
@@ -132,16 +138,19 @@ func (s *state) apply(ch target.JobChange) {
 			old = j.slots[p].t
 		}
 		p, isNew := j.upsert(t)
-		s.changed = true
 		switch {
 		case isNew:
+			s.changed = true
 			pending = append(pending, p)
 		case j.slots[p].coll < 0:
 			pending = append(pending, p) // try again: per-node may find a collector for a changed node
 		case s.strategy.nodeSensitive() && old.Node != t.Node:
 			s.assign(j, p, -1)
 			pending = append(pending, p)
+		case sameServed(old, t):
+			// Discovery re-sent what is already served: nothing to rebuild.
 		default:
+			s.changed = true
 			j.markDirty(j.slots[p].coll) // same owner, new bytes
 		}
 	}
@@ -164,13 +173,14 @@ func dedupe(pos []int32) []int32 {
 }
 
 func (s *state) setCollectors(cs []target.Collector) {
-	added, removed := s.colls.replace(cs)
-	if len(added) == 0 && len(removed) == 0 {
-		// Same members; PodIP or other fields may have changed, which the snapshot shows.
-		s.changed = true
-		return
+	added, removed, changed := s.colls.replace(cs)
+	if !changed {
+		return // an informer resync with nothing new publishes nothing
 	}
 	s.changed = true
+	if len(added) == 0 && len(removed) == 0 {
+		return // a pod IP changed: the snapshot shows it, no target moves
+	}
 	for _, j := range s.jobs {
 		s.growCounts(j)
 		var orphans, kept []int32
@@ -212,6 +222,7 @@ func (s *state) assign(j *job, p int32, c int32) {
 		return
 	}
 	s.growCounts(j)
+	s.changed = true
 	j.view = nil
 	if old >= 0 {
 		j.counts[old]--
@@ -235,4 +246,9 @@ func (s *state) growCounts(j *job) {
 	if n := len(s.colls.all); len(j.counts) < n {
 		j.counts = append(j.counts, make([]int32, n-len(j.counts))...)
 	}
+}
+
+// sameServed reports whether replacing a by b changes nothing that is served or allocated.
+func sameServed(a, b *target.Target) bool {
+	return a == b || a.Node == b.Node && a.Address == b.Address && bytes.Equal(a.Item, b.Item)
 }

@@ -285,3 +285,21 @@ func TestConcurrentCallers(t *testing.T) {
 		t.Errorf("after concurrent changes: total %d unassigned %d assigned %d", total, un, len(owners(s, "j")))
 	}
 }
+
+func TestQuietWhenNothingChanges(t *testing.T) {
+	a := mustNew(t, "", "")
+	cs := []target.Collector{{Name: "c0", Node: "n", PodIP: "10.0.0.1"}}
+	a.SetCollectors(cs)
+	a.Apply(target.JobChange{Job: "j", Upsert: []*target.Target{tgt(1, "")}})
+	s := a.Snapshot()
+	a.SetCollectors([]target.Collector{{Name: "c0", Node: "n", PodIP: "10.0.0.1"}}) // an informer resync
+	a.Apply(target.JobChange{Job: "j", Upsert: []*target.Target{tgt(1, "")}})       // discovery re-sends a target
+	a.Apply(target.JobChange{Job: "j"})                                             // job registered again
+	if a.Snapshot() != s {
+		t.Errorf("unchanged input published generation %d after %d", a.Snapshot().Generation(), s.Generation())
+	}
+	a.SetCollectors([]target.Collector{{Name: "c0", Node: "n", PodIP: "10.0.0.9"}})
+	if s2 := a.Snapshot(); s2 == s || s2.Collectors()[0].PodIP != "10.0.0.9" || s2.Count("j", "c0") != 1 {
+		t.Errorf("pod IP change: new snapshot %v, collectors %v", s2 != s, s2.Collectors())
+	}
+}

@@ -3,6 +3,7 @@ package allocator
 import (
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"strconv"
 	"testing"
 
@@ -150,4 +151,37 @@ func BenchmarkSnapshotResponse(b *testing.B) {
 			b.Fatal("empty")
 		}
 	}
+}
+
+// BenchmarkAssign1M assigns 1M pod-like targets in 100 jobs to 100 collectors and reports the heap the
+// allocator keeps per target beyond the targets themselves (mostly the prebuilt responses, which copy each
+// item once, plus the index).
+func BenchmarkAssign1M(b *testing.B) {
+	ts := podTargets(1_000_000, 100)
+	chs := jobChanges(ts, 100)
+	itemBytes := 0
+	for _, t := range ts {
+		itemBytes += len(t.Item)
+	}
+	cs := collectors(100)
+	b.ReportAllocs()
+	var kept float64
+	for b.Loop() {
+		b.StopTimer()
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		b.StartTimer()
+		a := mustNew(b, ConsistentHashing, "")
+		a.SetCollectors(cs)
+		a.Apply(chs...)
+		b.StopTimer()
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		kept = float64(after.HeapAlloc-before.HeapAlloc) / float64(len(ts))
+		runtime.KeepAlive(a)
+		b.StartTimer()
+	}
+	b.ReportMetric(kept, "heap-B/target")
+	b.ReportMetric(float64(itemBytes)/float64(len(ts)), "item-B/target")
 }

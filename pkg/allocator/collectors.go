@@ -50,9 +50,10 @@ func seedOf(name string) uint64 {
 	return mix(h.Sum64())
 }
 
-// replace installs cs as the live set and reports the ids that joined and left. A collector whose node changed
-// counts as leaving and joining, because per-node may have to move its targets.
-func (c *collectorSet) replace(cs []target.Collector) (added, removed []int32) {
+// replace installs cs as the live set and reports the ids that joined and left, and whether anything at all
+// changed (a pod IP, say). A collector whose node changed counts as leaving and joining, because per-node may
+// have to move its targets.
+func (c *collectorSet) replace(cs []target.Collector) (added, removed []int32, changed bool) {
 	want := make(map[string]target.Collector, len(cs))
 	for _, col := range cs {
 		if _, dup := want[col.Name]; !dup && col.Name != "" {
@@ -62,7 +63,10 @@ func (c *collectorSet) replace(cs []target.Collector) (added, removed []int32) {
 	for name, id := range c.byName {
 		w, ok := want[name]
 		if ok && w.Node == c.all[id].Node {
-			c.all[id].Collector = w // PodIP may change; it does not affect allocation
+			if w != c.all[id].Collector {
+				c.all[id].Collector = w // PodIP may change; it does not affect allocation
+				changed = true
+			}
 			continue
 		}
 		removed = append(removed, id)
@@ -89,6 +93,9 @@ func (c *collectorSet) replace(cs []target.Collector) (added, removed []int32) {
 	}
 	slices.Sort(added)
 	slices.Sort(removed)
+	if len(added) == 0 && len(removed) == 0 {
+		return nil, nil, changed // same members: the name order and node groups stand
+	}
 
 	ids := make([]int32, 0, len(c.byName))
 	for _, id := range c.byName {
@@ -113,7 +120,7 @@ func (c *collectorSet) replace(cs []target.Collector) (added, removed []int32) {
 			g.add(id, col.seed)
 		}
 	}
-	return added, removed
+	return added, removed, true
 }
 
 // release returns the ids of departed collectors for reuse, once no target refers to them any more.
