@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/prometheus/prometheus/config"
 	"go.yaml.in/yaml/v3"
 )
@@ -73,3 +74,6 @@ func loadTAConfig(t *testing.T, taFile string) *config.Config {
 	}
 	return cfg
 }
+
+// cmpSorted compares string slices regardless of order (map keys).
+var cmpSorted = cmpopts.SortSlices(func(a, b string) bool { return a < b })

@@ -27,7 +27,7 @@ func parseDocument(config string) (*yaml.Node, error) {
 		if err != nil {
 			return nil, errorf(KindInvalidYAML, "collector config is not valid YAML: %w", err)
 		}
-		return nil, errorf(KindInvalidYAML, "collector config has more than one YAML document (line %d)", next.Line)
+		return nil, errorf(KindInvalidYAML, "collector config has more than one YAML document (the second starts at line %d)", next.Line)
 	}
 	if err := normalize(&doc); err != nil {
 		return nil, err
@@ -52,16 +52,16 @@ func encode(n *yaml.Node) (string, error) {
 // lookup returns the value of key in mapping m, or nil when absent. A key given twice is an
 // error: the collector rejects it too, and we must not guess which one counts.
 func lookup(m *yaml.Node, key, where string) (*yaml.Node, error) {
-	var found *yaml.Node
+	var foundKey, found *yaml.Node
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		k := m.Content[i]
 		if k.Kind != yaml.ScalarNode || k.Value != key {
 			continue
 		}
 		if found != nil {
-			return nil, errorf(KindInvalidConfig, "%s: key %q is given twice (lines %d and %d)", where, key, found.Line, k.Line)
+			return nil, errorf(KindInvalidConfig, "%s: key %q is given twice (lines %d and %d)", where, key, foundKey.Line, k.Line)
 		}
-		found = m.Content[i+1]
+		foundKey, found = k, m.Content[i+1]
 	}
 	return found, nil
 }
