@@ -303,3 +303,38 @@ func TestQuietWhenNothingChanges(t *testing.T) {
 		t.Errorf("pod IP change: new snapshot %v, collectors %v", s2 != s, s2.Collectors())
 	}
 }
+
+// TestMovedFraction: with consistent-hashing, the (N+1)th collector takes at most 1.1/(N+1) of the targets and
+// only for itself, and the spread around the mean stays within sampling noise.
+func TestMovedFraction(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	ts := randomTargets(r, 50_000, 0)
+	for _, n := range []int{1, 2, 5, 10, 30} {
+		a := mustNew(t, ConsistentHashing, "")
+		a.Apply(target.JobChange{Job: "j", Upsert: ts})
+		cs := collectors(n + 1)
+		a.SetCollectors(cs[:n])
+		before := owners(a.Snapshot(), "j")
+		a.SetCollectors(cs)
+		moved, worst := 0, 0.0
+		s := a.Snapshot()
+		for h, c := range owners(s, "j") {
+			if before[h] != c {
+				moved++
+			}
+		}
+		mean := float64(len(ts)) / float64(n+1)
+		for _, c := range cs {
+			worst = max(worst, abs(float64(s.CollectorTargets(c.Name))-mean)/mean)
+		}
+		f := float64(moved) / float64(len(ts))
+		t.Logf("%d -> %d collectors: moved %.4f (ideal %.4f), worst deviation from mean %.1f%%", n, n+1, f,
+			1/float64(n+1), 100*worst)
+		if f > 1.1/float64(n+1) || s.Count("j", cs[n].Name) != moved {
+			t.Errorf("%d -> %d collectors: moved %.4f, limit %.4f; new collector has %d of %d moved", n, n+1, f,
+				1.1/float64(n+1), s.Count("j", cs[n].Name), moved)
+		}
+	}
+}
+
+func abs(x float64) float64 { return max(x, -x) }
