@@ -1,0 +1,211 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/klog/v2"
+
+	"github.com/otelcol-operator/otelcol-operator/apis/opentelemetry/v1alpha1"
+	"github.com/otelcol-operator/otelcol-operator/pkg/resources"
+)
+
+type object interface {
+	metav1.Object
+	runtime.Object
+}
+
+// reconciler keeps one kind of child as desired.
+type reconciler interface {
+	// reconcile creates, updates and deletes this kind's children of col.
+	reconcile(ctx context.Context, c *Controller, col *v1alpha1.OpenTelemetryCollector, desired *resources.Children, r *result) error
+	// cleanup deletes cluster-scoped children of a collector that is gone (namespaced ones go with their owner).
+	cleanup(ctx context.Context, c *Controller, namespace, name string) error
+}
+
+// result gathers what one sync did, for the status.
+type result struct {
+	// conflicts are children whose name is taken by an object this collector does not control.
+	conflicts []string
+}
+
+// childKind is the reconciler of one kind; the functions bind it to its lister and typed client.
+type childKind[T object] struct {
+	kind          string
+	clusterScoped bool
+	desired       func(*resources.Children) []T
+	get           func(c *Controller, ns, name string) (T, error)
+	getLive       func(ctx context.Context, c *Controller, ns, name string) (T, error)
+	list          func(c *Controller, ns string, sel labels.Selector) ([]T, error)
+	create        func(ctx context.Context, c *Controller, obj T) error
+	update        func(ctx context.Context, c *Controller, obj T) error
+	delete        func(ctx context.Context, c *Controller, ns, name string, opts metav1.DeleteOptions) error
+	// preserve copies server-assigned fields of actual into the object about to be written.
+	preserve func(actual, updated T)
+}
+
+// instanceSelector selects the children of one collector among the operator's objects.
+func instanceSelector(namespace, name string) labels.Selector {
+	return labels.SelectorFromSet(labels.Set{
+		resources.LabelManagedBy: resources.ManagedByValue,
+		resources.LabelInstance:  namespace + "." + name,
+	})
+}
+
+// ownedBy tells whether col controls obj: through the controller reference for namespaced children, through the
+// instance label for cluster-scoped ones (they cannot carry a namespaced owner).
+func (k *childKind[T]) ownedBy(obj T, col *v1alpha1.OpenTelemetryCollector) bool {
+	if k.clusterScoped {
+		l := obj.GetLabels()
+		return l[resources.LabelManagedBy] == resources.ManagedByValue && l[resources.LabelInstance] == resources.InstanceValue(col)
+	}
+	return metav1.IsControlledBy(obj, col)
+}
+
+func (k *childKind[T]) reconcile(ctx context.Context, c *Controller, col *v1alpha1.OpenTelemetryCollector, children *resources.Children, r *result) error {
+	logger := klog.FromContext(ctx)
+	var errs []error
+	want := map[string]bool{}
+	for _, d := range k.desired(children) {
+		want[d.GetName()] = true
+		if err := k.ensure(ctx, c, col, d, r); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	existing, err := k.list(c, col.Namespace, instanceSelector(col.Namespace, col.Name))
+	if err != nil {
+		return errors.Join(append(errs, fmt.Errorf("listing %ss: %w", k.kind, err))...)
+	}
+	for _, a := range existing {
+		if want[a.GetName()] || !k.ownedBy(a, col) {
+			continue
+		}
+		logger.V(2).Info("Deleting child no longer desired", "kind", k.kind, "name", a.GetName())
+		if err := k.remove(ctx, c, a); err != nil {
+			errs = append(errs, err)
+			c.recorder.Eventf(col, "Warning", ReasonDeleteFailed, "deleting %s %s: %v", k.kind, a.GetName(), err)
+			continue
+		}
+		c.recorder.Eventf(col, "Normal", ReasonDeleted, "deleted %s %s", k.kind, a.GetName())
+	}
+	return errors.Join(errs...)
+}
+
+// ensure makes one desired child exist as desired.
+func (k *childKind[T]) ensure(ctx context.Context, c *Controller, col *v1alpha1.OpenTelemetryCollector, desired T, r *result) error {
+	name := desired.GetName()
+	hash, err := desiredHash(desired)
+	if err != nil {
+		return err
+	}
+	desiredU, err := runtime.DefaultUnstructuredConverter.ToUnstructured(desired)
+	if err != nil {
+		return fmt.Errorf("converting desired %s %s: %w", k.kind, name, err)
+	}
+	actual, err := k.get(c, col.Namespace, name)
+	switch {
+	case apierrors.IsNotFound(err):
+		// The cache holds only objects labelled as ours, so it cannot tell "absent" from "someone else's". Ask the
+		// API (a read) before creating, so a taken name costs no write attempt on every resync.
+		if _, err := k.getLive(ctx, c, col.Namespace, name); err == nil {
+			r.conflicts = append(r.conflicts, fmt.Sprintf("%s %s exists and is not managed by this operator", k.kind, name))
+			return nil
+		} else if !apierrors.IsNotFound(err) {
+			return fmt.Errorf("getting %s %s: %w", k.kind, name, err)
+		}
+		obj := desired.DeepCopyObject().(T)
+		annotations := obj.GetAnnotations()
+		if annotations == nil {
+			annotations = map[string]string{}
+		}
+		annotations[DesiredHashAnnotation] = hash
+		obj.SetAnnotations(annotations)
+		if err := k.create(ctx, c, obj); err != nil {
+			if apierrors.IsAlreadyExists(err) {
+				// Not in our cache, which only holds objects labelled as ours: someone else's object.
+				r.conflicts = append(r.conflicts, fmt.Sprintf("%s %s exists and is not managed by this operator", k.kind, name))
+				return nil
+			}
+			c.recorder.Eventf(col, "Warning", ReasonCreateFailed, "creating %s %s: %v", k.kind, name, err)
+			return fmt.Errorf("creating %s %s: %w", k.kind, name, err)
+		}
+		c.recorder.Eventf(col, "Normal", ReasonCreated, "created %s %s", k.kind, name)
+		return nil
+	case err != nil:
+		return fmt.Errorf("getting %s %s from the cache: %w", k.kind, name, err)
+	}
+
+	if !k.ownedBy(actual, col) {
+		r.conflicts = append(r.conflicts, fmt.Sprintf("%s %s exists and is not controlled by this collector", k.kind, name))
+		return nil
+	}
+	actualU, err := runtime.DefaultUnstructuredConverter.ToUnstructured(actual)
+	if err != nil {
+		return fmt.Errorf("converting %s %s: %w", k.kind, name, err)
+	}
+	if matches(actualU, desiredU, hash) {
+		return nil
+	}
+	// Build the update from fresh maps: the cached object is never mutated.
+	updated := reflect.New(reflect.TypeOf(actual).Elem()).Interface().(T)
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(merged(actualU, desiredU, hash), updated); err != nil {
+		return fmt.Errorf("converting updated %s %s: %w", k.kind, name, err)
+	}
+	if k.preserve != nil {
+		k.preserve(actual, updated)
+	}
+	klog.FromContext(ctx).V(2).Info("Updating child", "kind", k.kind, "name", name)
+	if err := k.update(ctx, c, updated); err != nil {
+		if apierrors.IsInvalid(err) {
+			// An immutable field changed (a binding's roleRef, a StatefulSet's serviceName): replace the object;
+			// the next sync creates it anew.
+			if derr := k.remove(ctx, c, actual); derr == nil {
+				c.recorder.Eventf(col, "Normal", ReasonDeleted, "deleted %s %s to recreate it: %v", k.kind, name, err)
+				return fmt.Errorf("recreating %s %s: %w", k.kind, name, err)
+			}
+		}
+		c.recorder.Eventf(col, "Warning", ReasonUpdateFailed, "updating %s %s: %v", k.kind, name, err)
+		return fmt.Errorf("updating %s %s: %w", k.kind, name, err)
+	}
+	c.recorder.Eventf(col, "Normal", ReasonUpdated, "updated %s %s", k.kind, name)
+	return nil
+}
+
+// remove deletes a child, only the very object we looked at (UID precondition), in the background.
+func (k *childKind[T]) remove(ctx context.Context, c *Controller, obj T) error {
+	uid := obj.GetUID()
+	policy := metav1.DeletePropagationBackground
+	opts := metav1.DeleteOptions{PropagationPolicy: &policy}
+	if uid != "" {
+		opts.Preconditions = &metav1.Preconditions{UID: &uid}
+	}
+	err := k.delete(ctx, c, obj.GetNamespace(), obj.GetName(), opts)
+	if err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("deleting %s %s: %w", k.kind, obj.GetName(), err)
+	}
+	return nil
+}
+
+func (k *childKind[T]) cleanup(ctx context.Context, c *Controller, namespace, name string) error {
+	if !k.clusterScoped {
+		return nil
+	}
+	existing, err := k.list(c, namespace, instanceSelector(namespace, name))
+	if err != nil {
+		return fmt.Errorf("listing %ss: %w", k.kind, err)
+	}
+	var errs []error
+	for _, a := range existing {
+		klog.FromContext(ctx).V(2).Info("Deleting child of a deleted collector", "kind", k.kind, "name", a.GetName())
+		if err := k.remove(ctx, c, a); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
