@@ -367,4 +367,3 @@ func hasEvent(r *record.FakeRecorder, prefix string) bool {
 		}
 	}
 }
-
