@@ -338,3 +338,28 @@ func TestMovedFraction(t *testing.T) {
 }
 
 func abs(x float64) float64 { return max(x, -x) }
+
+// TestParallelRebuild covers the multi-core rebuild of a large first load (run it with -race).
+func TestParallelRebuild(t *testing.T) {
+	r := rand.New(rand.NewPCG(8, 9))
+	a := mustNew(t, "", "")
+	a.SetCollectors(collectors(4))
+	var chs []target.JobChange
+	for j := range 8 {
+		chs = append(chs, target.JobChange{Job: string(rune('a' + j)), Upsert: randomTargets(r, parallelRebuild/4, 0)})
+	}
+	a.Apply(chs...)
+	s := a.Snapshot()
+	for _, job := range s.Jobs() {
+		n := 0
+		for _, c := range s.Collectors() {
+			n += s.Count(job, c.Name)
+			if s.Response(job, c.Name) != encode(s.Targets(job, c.Name)) {
+				t.Errorf("%s/%s: response does not match targets", job, c.Name)
+			}
+		}
+		if n != parallelRebuild/4 {
+			t.Errorf("%s: %d targets served, want %d", job, n, parallelRebuild/4)
+		}
+	}
+}

@@ -43,15 +43,20 @@ func rendezvousChallenge(s *state, t *target.Target, owner int32, added []int32)
 }
 
 // rendezvous returns the collector of g with the highest score for h, or -1 if g is empty. g is in name order
-// and only a strictly higher score wins, so a tie goes to the smallest name: still a pure function.
+// and only a strictly higher score wins, so a tie goes to the smallest name: still a pure function. This loop
+// is the whole cost of a full assignment, hence the plain indexing and no branch besides the comparison.
 func rendezvous(h uint64, g *group) int32 {
-	best, bestScore := int32(-1), uint64(0)
-	for i, seed := range g.seeds {
-		if sc := score(h, seed); best < 0 || sc > bestScore {
-			best, bestScore = g.ids[i], sc
+	seeds := g.seeds
+	if len(seeds) == 0 {
+		return -1
+	}
+	best, bestScore := 0, score(h, seeds[0])
+	for i := 1; i < len(seeds); i++ {
+		if sc := score(h, seeds[i]); sc > bestScore {
+			best, bestScore = i, sc
 		}
 	}
-	return best
+	return g.ids[best]
 }
 
 // score mixes a target hash with a collector seed. The finaliser (splitmix64's) makes scores of one target under

@@ -2,9 +2,11 @@ package allocator
 
 import (
 	"cmp"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/otelcol-operator/otelcol-operator/pkg/target"
 )
@@ -132,10 +134,8 @@ func (s *state) publish() *Snapshot {
 		collTotals: make(map[string]int, len(s.colls.live.ids)),
 		durations:  s.durations,
 	}
+	s.rebuildDirty()
 	for name, j := range s.jobs {
-		if len(j.dirty) > 0 {
-			s.rebuild(j)
-		}
 		if j.view == nil {
 			v := &jobView{total: len(j.slots), unassigned: j.unassigned, byColl: make(map[string]*pair, len(j.pairs))}
 			for c, p := range j.pairs {
@@ -155,6 +155,45 @@ func (s *state) publish() *Snapshot {
 	}
 	s.prev = snap
 	return snap
+}
+
+// parallelRebuild is the number of targets in dirty jobs above which jobs are encoded on several cores: a
+// first load of a million targets is mostly copying items into responses.
+const parallelRebuild = 50_000
+
+// rebuildDirty re-encodes the dirty pairs of every job. Jobs are independent (each rebuild writes only its own
+// job and reads the collector set, which nothing changes meanwhile), so large rebuilds are spread over
+// GOMAXPROCS workers fed by a channel.
+func (s *state) rebuildDirty() {
+	var dirty []*job
+	work := 0
+	for _, j := range s.jobs {
+		if len(j.dirty) > 0 {
+			dirty = append(dirty, j)
+			work += len(j.slots)
+		}
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(dirty))
+	if work < parallelRebuild || workers < 2 {
+		for _, j := range dirty {
+			s.rebuild(j)
+		}
+		return
+	}
+	jobs := make(chan *job)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for j := range jobs {
+				s.rebuild(j)
+			}
+		})
+	}
+	for _, j := range dirty {
+		jobs <- j
+	}
+	close(jobs)
+	wg.Wait()
 }
 
 // rebuild encodes the responses of j's dirty collectors in one pass over j's targets.
