@@ -128,7 +128,10 @@ func (s *state) apply(ch target.JobChange) {
 		j.pos = make(map[uint64]int32, len(ch.Upsert))
 		j.slots = make([]slot, 0, len(ch.Upsert))
 	}
-	var pending []int32
+	// New targets are appended, so positions from firstNew on are new in this change and already pending once;
+	// only older unassigned targets that are upserted again need deduplicating (rare, so the map is small).
+	firstNew := int32(len(j.slots))
+	var pending, retry []int32
 	for _, t := range ch.Upsert {
 		if t == nil {
 			continue
@@ -142,8 +145,10 @@ func (s *state) apply(ch target.JobChange) {
 		case isNew:
 			s.changed = true
 			pending = append(pending, p)
+		case p >= firstNew:
+			// Upserted twice in this change: pending already.
 		case j.slots[p].coll < 0:
-			pending = append(pending, p) // try again: per-node may find a collector for a changed node
+			retry = append(retry, p) // try again: per-node may find a collector for a changed node
 		case s.strategy.nodeSensitive() && old.Node != t.Node:
 			s.assign(j, p, -1)
 			pending = append(pending, p)
@@ -154,12 +159,13 @@ func (s *state) apply(ch target.JobChange) {
 			j.markDirty(j.slots[p].coll) // same owner, new bytes
 		}
 	}
+	pending = append(pending, dedupe(retry)...)
 	if len(pending) > 0 && len(s.colls.live.ids) > 0 {
-		s.strategy.place(s, j, dedupe(pending))
+		s.strategy.place(s, j, pending)
 	}
 }
 
-// dedupe drops repeated positions (the same hash upserted twice in one change), keeping first-seen order.
+// dedupe drops repeated positions, keeping first-seen order.
 func dedupe(pos []int32) []int32 {
 	seen := make(map[int32]struct{}, len(pos))
 	out := pos[:0]
