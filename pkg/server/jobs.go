@@ -27,8 +27,9 @@ func (s *Server) jobs(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, b.String())
 }
 
-// targets serves one collector's http_sd list for a job when collector_id is present, and the all-collectors
-// debug map when it is absent.
+// targets serves one collector's http_sd list for a job when collector_id is present (resolved by
+// collectorID, which may recognise the collector by its source IP), and the all-collectors debug map when it is
+// absent.
 func (s *Server) targets(w http.ResponseWriter, r *http.Request) {
 	job, err := jobName(r)
 	if err != nil {
@@ -41,13 +42,13 @@ func (s *Server) targets(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, debugTargets(snap, job))
 		return
 	}
-	writeJSON(w, snap.Response(job, s.collectorID(r, q.Get("collector_id"))))
+	name, ok := s.collectorID(r, snap, job, q.Get("collector_id"))
+	if !ok {
+		writeJSON(w, "[]")
+		return
+	}
+	writeJSON(w, snap.Response(job, name))
 }
-
-// collectorID resolves the collector a request is for. The identity issue will add a fallback here, by the
-// request's source address (remoteIP) against the collectors' pod IPs, for an id that is empty, still holds
-// "$", or names no live collector; until then such a request gets [].
-func (s *Server) collectorID(_ *http.Request, id string) string { return id }
 
 // jobName decodes the {job} segment from the raw path with url.QueryUnescape, the inverse of the
 // url.QueryEscape writers use. The mux's own unescaping is path unescaping, which would leave '+' (an escaped

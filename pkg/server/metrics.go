@@ -58,12 +58,40 @@ func (c snapshotCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(descGeneration, prometheus.GaugeValue, float64(s.Generation()))
 }
 
+var descFallbacks = prometheus.NewDesc("opentelemetry_allocator_collector_id_fallbacks_total",
+	"Requests whose collector_id named no live collector (reason: empty, placeholder or unknown) and that were "+
+		"served the share of the one collector whose pod IP is the request's source. Non-zero means the "+
+		"collector_id placeholder is not expanded: use ${env:POD_NAME}.",
+	[]string{"collector_name", "reason"}, nil)
+
+// fallbackCollector exports the per-collector fallback counts of live collectors only, so the series' number is
+// bounded by the pool however often pod names change.
+type fallbackCollector struct {
+	snapshot func() *allocator.Snapshot
+	ids      *identityRecord
+}
+
+func (c fallbackCollector) Describe(ch chan<- *prometheus.Desc) { ch <- descFallbacks }
+
+func (c fallbackCollector) Collect(ch chan<- prometheus.Metric) {
+	snap := c.snapshot()
+	for name, counts := range c.ids.fallbackCounts() {
+		if !snap.HasCollector(name) {
+			continue
+		}
+		for r, n := range counts {
+			ch <- prometheus.MustNewConstMetric(descFallbacks, prometheus.CounterValue, float64(n), name,
+				idReason(r).String())
+		}
+	}
+}
+
 // httpMetrics times requests per route.
 type httpMetrics struct {
 	duration *prometheus.HistogramVec // nil: not registered
 }
 
-func registerMetrics(reg prometheus.Registerer, snapshot func() *allocator.Snapshot) (*httpMetrics, error) {
+func registerMetrics(reg prometheus.Registerer, snapshot func() *allocator.Snapshot, ids *identityRecord) (*httpMetrics, error) {
 	m := &httpMetrics{}
 	if reg == nil {
 		return m, nil
@@ -73,7 +101,8 @@ func registerMetrics(reg prometheus.Registerer, snapshot func() *allocator.Snaps
 		Help:    "Duration of HTTP requests to the target allocator, by route, method and status code.",
 		Buckets: []float64{.0005, .001, .005, .01, .05, .1, .5, 1, 5},
 	}, []string{"route", "method", "code"})
-	for _, c := range []prometheus.Collector{d, snapshotCollector{snapshot: snapshot}} {
+	for _, c := range []prometheus.Collector{d, snapshotCollector{snapshot: snapshot}, ids.counterV,
+		fallbackCollector{snapshot: snapshot, ids: ids}} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}

@@ -1,6 +1,10 @@
 // Package server is the Target Allocator's HTTP API: the reference's routes and JSON shapes (http_sd per job
 // and collector, the job list, scrape configs), health, metrics and a small HTML debug page. It only reads the
 // allocator's latest immutable snapshot, so a request is a lookup and a write of bytes built in advance.
+//
+// A collector whose collector_id placeholder did not expand (current collectors leave a bare $POD_NAME as text)
+// is recognised by its source IP when that is the pod IP of exactly one collector; callers the TA cannot place
+// are logged, counted and listed on the debug page and at /debug/unknown-collectors (identity.go, callers.go).
 package server
 
 import (
@@ -33,6 +37,8 @@ type Server struct {
 	opts    Options
 	mux     *http.ServeMux
 	metrics *httpMetrics
+	ids     *identityRecord // misidentified collectors: fallbacks and unknown callers
+	ipIndex ipIndexCache
 }
 
 // New builds the handler and registers its metrics on opts.Registerer.
@@ -40,8 +46,8 @@ func New(opts Options) (*Server, error) {
 	if opts.Snapshot == nil {
 		return nil, errors.New("server: Options.Snapshot is required")
 	}
-	s := &Server{opts: opts, mux: http.NewServeMux()}
-	m, err := registerMetrics(opts.Registerer, opts.Snapshot)
+	s := &Server{opts: opts, mux: http.NewServeMux(), ids: newIdentityRecord()}
+	m, err := registerMetrics(opts.Registerer, opts.Snapshot, s.ids)
 	if err != nil {
 		return nil, err
 	}
@@ -54,6 +60,7 @@ func New(opts Options) (*Server, error) {
 	s.handle("/livez", "/livez", func(w http.ResponseWriter, _ *http.Request) { writeText(w, http.StatusOK, "ok\n") })
 	s.handle("/readyz", "/readyz", s.readyz)
 	s.handle("/{$}", "/", s.debugPage)
+	s.handle("/debug/unknown-collectors", "/debug/unknown-collectors", s.unknownCollectors)
 	if opts.Gatherer != nil {
 		s.handle("/metrics", "/metrics", promhttp.HandlerFor(opts.Gatherer, promhttp.HandlerOpts{}).ServeHTTP)
 	}
