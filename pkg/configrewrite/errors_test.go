@@ -56,10 +56,10 @@ func TestErrors(t *testing.T) {
 			message: `no prometheus receiver in the collector config; a target allocator needs a receiver named "prometheus" or "prometheus/<name>"`,
 		},
 		{
-			name:    "receivers twice",
+			name:    "duplicate key",
 			config:  "receivers:\n  prometheus:\nreceivers:\n  otlp:\n",
-			kind:    KindInvalidConfig,
-			message: `collector config: key "receivers" is given twice (lines 1 and 3)`,
+			kind:    KindInvalidYAML,
+			message: "collector config is not valid YAML: yaml: unmarshal errors:\n  line 3: mapping key \"receivers\" already defined at line 1",
 		},
 		{
 			name:    "receiver config not a mapping",

@@ -29,6 +29,12 @@ func parseDocument(config string) (*yaml.Node, error) {
 		}
 		return nil, errorf(KindInvalidYAML, "collector config has more than one YAML document (the second starts at line %d)", next.Line)
 	}
+	// Decoding to plain values applies the checks the collector's own decoding will apply
+	// (duplicate keys, bad merges, runaway aliases), so such a config fails here, with its line.
+	var values any
+	if err := doc.Decode(&values); err != nil {
+		return nil, errorf(KindInvalidYAML, "collector config is not valid YAML: %w", err)
+	}
 	if err := normalize(&doc); err != nil {
 		return nil, err
 	}
