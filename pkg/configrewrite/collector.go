@@ -29,7 +29,7 @@ func RewriteCollectorConfig(config string, opts Options) (string, error) {
 			pointAtTA(j.node, base+"/jobs/"+url.QueryEscape(j.name)+"/targets?collector_id="+placeholder(opts))
 		}
 	}
-	return encode(doc)
+	return stableEncode(doc)
 }
 
 // taBaseURL is the address of the TA's Service, which the operator names after the collector.
@@ -62,8 +62,14 @@ func isServiceDiscovery(key string) bool {
 
 // pointAtTA replaces the service discovery of one scrape config by the TA's http_sd URL.
 // The new key takes the place and head comment of the first key removed, so the config
-// reads as the user wrote it; a job without discovery gets it at the end.
+// reads as the user wrote it; a job without discovery gets it at the end. Foot comments of
+// removed keys move to the key before them, which keeps them in place. A scrape config that
+// already has exactly this discovery is left as it is, comments and all: rewriting a
+// rewritten config must change nothing.
 func pointAtTA(sc *yaml.Node, target string) {
+	if pointsAt(sc, target) {
+		return
+	}
 	key := scalar("http_sd_configs")
 	value := sequence(mapping(scalar("url"), scalar(target)))
 	var out []*yaml.Node
@@ -79,9 +85,34 @@ func pointAtTA(sc *yaml.Node, target string) {
 			out = append(out, key, value)
 			placed = true
 		}
+		if k.FootComment != "" {
+			prev := out[len(out)-2]
+			prev.FootComment = strings.TrimPrefix(prev.FootComment+"\n"+k.FootComment, "\n")
+		}
 	}
 	if !placed {
 		out = append(out, key, value)
 	}
 	sc.Content = out
+}
+
+// pointsAt reports whether the only service discovery of sc is an http_sd_configs with the
+// single entry {url: target}.
+func pointsAt(sc *yaml.Node, target string) bool {
+	var sd []*yaml.Node
+	for i := 0; i+1 < len(sc.Content); i += 2 {
+		if k := sc.Content[i]; k.Kind == yaml.ScalarNode && isServiceDiscovery(k.Value) {
+			sd = append(sd, k, sc.Content[i+1])
+		}
+	}
+	if len(sd) != 2 || sd[0].Value != "http_sd_configs" {
+		return false
+	}
+	list := sd[1]
+	if list.Kind != yaml.SequenceNode || len(list.Content) != 1 {
+		return false
+	}
+	entry := list.Content[0]
+	return entry.Kind == yaml.MappingNode && len(entry.Content) == 2 &&
+		entry.Content[0].Value == "url" && entry.Content[1].Kind == yaml.ScalarNode && entry.Content[1].Value == target
 }

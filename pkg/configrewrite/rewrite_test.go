@@ -25,6 +25,7 @@ var rewriteCases = []struct {
 		"serviceMonitor/monitoring/node-exporter/0", "job with spaces & ampersand?", "jöb-ünïcode-日本語+plus%percent",
 	}},
 	{name: "anchors", jobs: []string{"base", "merged", "aliased"}},
+	{name: "comments", jobs: []string{"commented", "second"}},
 }
 
 func TestRewriteCases(t *testing.T) {

@@ -55,6 +55,27 @@ func encode(n *yaml.Node) (string, error) {
 	return buf.String(), nil
 }
 
+// stableEncode encodes doc and then re-reads and re-writes the text until it no longer
+// changes. yaml.v3 does not always read its own comments back onto the same nodes (a foot
+// comment after a nested block may come back one level deeper), so a single encoding is not
+// always a fixed point; the operator compares configs by their text, and rewriting a
+// rewritten config must give the same text.
+func stableEncode(doc *yaml.Node) (string, error) {
+	text, err := encode(doc)
+	for i := 0; err == nil && i < 4; i++ {
+		var again yaml.Node
+		if yaml.Unmarshal([]byte(text), &again) != nil {
+			break
+		}
+		next, encErr := encode(&again)
+		if encErr != nil || next == text {
+			break
+		}
+		text = next
+	}
+	return text, err
+}
+
 // lookup returns the value of key in mapping m, or nil when absent. A key given twice is an
 // error: the collector rejects it too, and we must not guess which one counts.
 func lookup(m *yaml.Node, key, where string) (*yaml.Node, error) {
