@@ -1,0 +1,28 @@
+// Package promcr turns Prometheus Operator monitoring resources (ServiceMonitor, PodMonitor)
+// into Prometheus scrape configs for the Target Allocator, and picks which resources apply
+// under the TA's prometheus_cr selectors.
+//
+// The Prometheus Operator's own generator (pkg/prometheus in its root module) does not build
+// against the prometheus module we use, so the conversion lives here. It follows that
+// generator (v0.93.1) in job names, relabeling order and rule contents, with these
+// deliberate differences:
+//
+//   - No sharding rules (hashmod on __address__, keep on $(SHARD)): the TA is the only sharder.
+//   - ServiceMonitors use the endpointslice role unless the monitor asks for endpoints
+//     (spec.serviceDiscoveryRole) or Options.ServiceDiscoveryRole says otherwise. Endpoints
+//     are deprecated since Kubernetes 1.33 and truncated at 1000 addresses per object, which
+//     silently loses targets at the scale the TA is built for; EndpointSlices have neither
+//     problem. The Prometheus Operator defaults to endpoints only for old clusters.
+//   - Secrets, ConfigMap values and TLS material are inlined (basic_auth.password,
+//     authorization.credentials, tls_config.ca/cert/key, ...), because the collector that
+//     scrapes has no mounted copies of them. The values travel in config.Secret fields, so
+//     marshalling redacts them unless the caller chooses otherwise.
+//   - Scrape classes, enforced namespace labels and the Prometheus CR's global limits do not
+//     exist in the TA, so spec.scrapeClass is ignored and no enforced labels are added.
+//   - An invalid resource is rejected as a whole with a *ResourceError naming it, where the
+//     Prometheus Operator would sometimes only log (for example a missing Secret); a
+//     half-authenticated scrape is worse than a visible error.
+//
+// Probe and ScrapeConfig (v1alpha1) resources can be selected but not converted yet: each
+// selected one yields a *ResourceError wrapping ErrNotSupported.
+package promcr
