@@ -30,6 +30,7 @@ const (
 type builder struct {
 	lb     *labels.Builder
 	merged []labels.Label
+	full   []labels.Label
 	post   []labels.Label
 	buf    []byte
 	digest *xxhash.Digest
@@ -57,35 +58,52 @@ func (b *builder) build(jc *jobConfig, tLabels, tgLabels model.LabelSet) (uint64
 	}
 	sortLabels(b.merged)
 
-	lb := b.lb
-	lb.Reset(labels.EmptyLabels())
-	for _, l := range b.merged {
-		lb.Set(l.Name, l.Value)
-	}
-	for _, l := range jc.scrapeLabels {
-		if lb.Get(l.Name) == "" {
-			lb.Set(l.Name, l.Value)
+	// Scrape labels fill in what discovery did not set, as scrape.PopulateDiscoveredLabels does. Both lists are
+	// sorted, so a merge gives the full sorted label set without a sort.
+	b.full = b.full[:0]
+	i, j := 0, 0
+	for i < len(b.merged) || j < len(jc.scrapeSorted) {
+		switch {
+		case j == len(jc.scrapeSorted) || (i < len(b.merged) && b.merged[i].Name < jc.scrapeSorted[j].Name):
+			b.full = append(b.full, b.merged[i])
+			i++
+		case i == len(b.merged) || jc.scrapeSorted[j].Name < b.merged[i].Name:
+			b.full = append(b.full, jc.scrapeSorted[j])
+			j++
+		default: // discovered value wins
+			b.full = append(b.full, b.merged[i])
+			i, j = i+1, j+1
 		}
 	}
-	if jc.relabel != nil && !relabel.ProcessBuilder(lb, jc.relabel...) {
-		return 0, nil, droppedByRelabel
+
+	post := b.full
+	if jc.relabel != nil {
+		lb := b.lb
+		lb.Reset(labels.EmptyLabels())
+		for _, l := range b.full {
+			lb.Set(l.Name, l.Value)
+		}
+		if !relabel.ProcessBuilder(lb, jc.relabel...) {
+			return 0, nil, droppedByRelabel
+		}
+		// Relabeling appends new labels at the end and edits others in place: nearly sorted.
+		b.post = b.post[:0]
+		lb.Range(func(l labels.Label) { b.post = append(b.post, l) })
+		sortLabels(b.post)
+		post = b.post
 	}
-	if !b.valid(jc) {
+	if !valid(jc, post) {
 		return 0, nil, droppedInvalid
 	}
 
-	// Identity: the relabeled labels without __meta_*, sorted, hashed. The job label is among them.
-	b.post = b.post[:0]
-	lb.Range(func(l labels.Label) {
-		if !strings.HasPrefix(l.Name, model.MetaLabelPrefix) {
-			b.post = append(b.post, l)
-		}
-	})
-	sortLabels(b.post)
+	// Identity: the relabeled labels without __meta_*, in name order, hashed. The job label is among them.
 	d := b.digest
 	d.Reset()
 	sep := []byte{0xff}
-	for _, l := range b.post {
+	for _, l := range post {
+		if strings.HasPrefix(l.Name, model.MetaLabelPrefix) {
+			continue
+		}
 		_, _ = d.WriteString(l.Name)
 		_, _ = d.Write(sep)
 		_, _ = d.WriteString(l.Value)
@@ -97,30 +115,33 @@ func (b *builder) build(jc *jobConfig, tLabels, tgLabels model.LabelSet) (uint64
 	return h, t, kept
 }
 
-// valid repeats the checks scrape.PopulateLabels makes after relabeling; a target failing them is never scraped
-// by Prometheus, so it must not be allocated either.
-func (b *builder) valid(jc *jobConfig) bool {
-	lb := b.lb
-	addr := lb.Get(model.AddressLabel)
-	if addr == "" || config.CheckTargetAddress(model.LabelValue(addr)) != nil {
-		return false
-	}
-	interval, timeout := lb.Get(model.ScrapeIntervalLabel), lb.Get(model.ScrapeTimeoutLabel)
-	if interval == jc.interval && timeout == jc.timeout {
-		if jc.defaultsErr != nil {
-			return false
-		}
-	} else if checkIntervals(interval, timeout) != nil {
-		return false
-	}
-	for _, name := range [...]string{convertClassicHistogramsToNHCBLabel, alwaysScrapeClassicHistogramsLabel, scrapeNativeHistogramsLabel} {
-		if v := lb.Get(name); v != "" && v != "true" && v != "false" {
-			if _, err := strconv.ParseBool(v); err != nil {
-				return false
+// valid repeats the checks scrape.PopulateLabels makes after relabeling on the sorted final labels; a target
+// failing them is never scraped by Prometheus, so it must not be allocated either.
+func valid(jc *jobConfig, post []labels.Label) bool {
+	var addr, interval, timeout string
+	for _, l := range post {
+		switch l.Name {
+		case model.AddressLabel:
+			addr = l.Value
+		case model.ScrapeIntervalLabel:
+			interval = l.Value
+		case model.ScrapeTimeoutLabel:
+			timeout = l.Value
+		case convertClassicHistogramsToNHCBLabel, alwaysScrapeClassicHistogramsLabel, scrapeNativeHistogramsLabel:
+			if l.Value != "true" && l.Value != "false" {
+				if _, err := strconv.ParseBool(l.Value); err != nil {
+					return false
+				}
 			}
 		}
 	}
-	return true
+	if addr == "" || config.CheckTargetAddress(model.LabelValue(addr)) != nil {
+		return false
+	}
+	if interval == jc.interval && timeout == jc.timeout {
+		return jc.defaultsErr == nil
+	}
+	return checkIntervals(interval, timeout) == nil
 }
 
 // nodeLabels name the node a target runs on, in order of preference, as the reference's per-node strategy reads

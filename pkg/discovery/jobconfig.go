@@ -28,6 +28,8 @@ type jobConfig struct {
 	// scrapeLabels are the labels scrape.PopulateDiscoveredLabels adds when a target does not set them, params
 	// last and sorted so that processing is deterministic.
 	scrapeLabels []labels.Label
+	// scrapeSorted holds scrapeLabels sorted by name, for merging.
+	scrapeSorted []labels.Label
 	// relabel is nil when relabel filtering is off.
 	relabel []*relabel.Config
 	// interval and timeout are the configured defaults as label values. A target carrying exactly these values
@@ -66,6 +68,8 @@ func newJobConfig(cfg *config.ScrapeConfig, filterRelabel bool) (*jobConfig, err
 	for _, k := range params {
 		jc.scrapeLabels = append(jc.scrapeLabels, labels.Label{Name: model.ParamLabelPrefix + k, Value: cfg.Params[k][0]})
 	}
+	jc.scrapeSorted = slices.Clone(jc.scrapeLabels)
+	sortLabels(jc.scrapeSorted)
 	if filterRelabel && len(cfg.RelabelConfigs) > 0 {
 		jc.relabel = cfg.RelabelConfigs
 	}

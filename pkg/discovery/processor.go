@@ -128,7 +128,6 @@ func (p *Processor) syncJob(js *jobState, groups []*targetgroup.Group) {
 	// Several providers of one job (two kubernetes_sd_configs, say) may report the same Source. Such groups are
 	// told apart by content so that each keeps its targets; find them first. Known groups are marked in place and
 	// only unknown sources need a set.
-	var fresh map[string]bool
 	var colliding map[string][]*targetgroup.Group
 	nonNil := 0
 	for _, tg := range groups {
@@ -136,20 +135,14 @@ func (p *Processor) syncJob(js *jobState, groups []*targetgroup.Group) {
 			continue
 		}
 		nonNil++
-		if gs, ok := js.groups[tg.Source]; ok {
-			if gs.seen == gen {
-				colliding = addColliding(colliding, tg.Source)
-			}
-			gs.seen = gen
-			continue
-		}
-		if fresh == nil {
-			fresh = map[string]bool{}
-		}
-		if fresh[tg.Source] {
+		gs, ok := js.groups[tg.Source]
+		if !ok {
+			gs = &groupState{key: tg.Source}
+			js.groups[tg.Source] = gs
+		} else if gs.seen == gen {
 			colliding = addColliding(colliding, tg.Source)
 		}
-		fresh[tg.Source] = true
+		gs.seen = gen
 	}
 
 	for _, tg := range groups {
@@ -163,10 +156,8 @@ func (p *Processor) syncJob(js *jobState, groups []*targetgroup.Group) {
 		p.syncGroup(js, tg.Source, tg, gen, 0)
 	}
 	for src, tgs := range colliding {
-		if gs, ok := js.groups[src]; ok {
-			// Known under its plain Source until now: it is replaced by the disambiguated keys.
-			gs.seen = 0
-		}
+		// The plain Source key (known from before, or just created above) gives way to disambiguated keys.
+		js.groups[src].seen = 0
 		hashes := make([]uint64, len(tgs))
 		for i, tg := range tgs {
 			hashes[i] = p.hasher.group(tg)
@@ -215,13 +206,15 @@ func (p *Processor) syncGroup(js *jobState, key string, tg *targetgroup.Group, g
 		js.groups[key] = gs
 	}
 	gs.seen = gen
-	if ok && gs.tg == tg {
+	// A state without a group was created in this pass: it is new.
+	known := gs.tg != nil
+	if known && gs.tg == tg {
 		return
 	}
 	if hash == 0 {
 		hash = p.hasher.group(tg)
 	}
-	if ok && gs.hash == hash {
+	if known && gs.hash == hash {
 		gs.tg = tg
 		return
 	}
