@@ -142,3 +142,19 @@ func TestPlaceholder(t *testing.T) {
 		}
 	}
 }
+
+// TestFlowNulls: a null in a flow mapping stays null (yaml.v3 alone writes it as '').
+func TestFlowNulls(t *testing.T) {
+	got, err := RewriteCollectorConfig("receivers: {prometheus}\nprocessors: {batch, memory_limiter: }\nexporters: [null, ~, {debug}]\n", Options{CollectorName: "demo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{
+		"receivers":  map[string]any{"prometheus": nil},
+		"processors": map[string]any{"batch": nil, "memory_limiter": nil},
+		"exporters":  []any{nil, nil, map[string]any{"debug": nil}},
+	}
+	if diff := cmp.Diff(want, yamlValue(t, got)); diff != "" {
+		t.Errorf("(-want +got):\n%s\n%s", diff, got)
+	}
+}

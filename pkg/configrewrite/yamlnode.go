@@ -43,6 +43,7 @@ func parseDocument(config string) (*yaml.Node, error) {
 
 // encode writes a node as YAML with the two-space indentation of the seed's examples.
 func encode(n *yaml.Node) (string, error) {
+	spellFlowNulls(n, false)
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
@@ -74,6 +75,18 @@ func stableEncode(doc *yaml.Node) (string, error) {
 		text = next
 	}
 	return text, err
+}
+
+// spellFlowNulls writes empty nulls inside flow collections as "null": yaml.v3 would write
+// `{debug}` back as `{debug: ''}`, an empty string instead of null, which changes the meaning.
+func spellFlowNulls(n *yaml.Node, flow bool) {
+	if n.Kind == yaml.ScalarNode && flow && n.Value == "" && n.ShortTag() == "!!null" {
+		n.Value = "null"
+	}
+	flow = flow || (n.Style&yaml.FlowStyle != 0 && (n.Kind == yaml.MappingNode || n.Kind == yaml.SequenceNode))
+	for _, c := range n.Content {
+		spellFlowNulls(c, flow)
+	}
 }
 
 // lookup returns the value of key in mapping m, or nil when absent. A key given twice is an
