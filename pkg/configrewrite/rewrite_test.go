@@ -143,7 +143,7 @@ func TestPlaceholder(t *testing.T) {
 	}
 }
 
-// TestFlowNulls: a null in a flow mapping stays null (yaml.v3 alone writes it as '').
+// TestFlowNulls: a null in a flow mapping stays null (yaml.v3 alone writes an empty quoted string).
 func TestFlowNulls(t *testing.T) {
 	got, err := RewriteCollectorConfig("receivers: {prometheus}\nprocessors: {batch, memory_limiter: }\nexporters: [null, ~, {debug}]\n", Options{CollectorName: "demo"})
 	if err != nil {

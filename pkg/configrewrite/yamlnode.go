@@ -78,7 +78,7 @@ func stableEncode(doc *yaml.Node) (string, error) {
 }
 
 // spellFlowNulls writes empty nulls inside flow collections as "null": yaml.v3 would write
-// `{debug}` back as `{debug: ''}`, an empty string instead of null, which changes the meaning.
+// `{debug}` back with an empty quoted string instead of null, which changes the meaning.
 func spellFlowNulls(n *yaml.Node, flow bool) {
 	if n.Kind == yaml.ScalarNode && flow && n.Value == "" && n.ShortTag() == "!!null" {
 		n.Value = "null"
