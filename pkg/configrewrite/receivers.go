@@ -25,6 +25,9 @@ type job struct {
 	node *yaml.Node
 	// index is the position in scrape_configs, for messages.
 	index int
+	// interval and timeout are the job's scrape_interval and scrape_timeout as Prometheus
+	// resolved them under the receiver's own global (set by validate).
+	interval, timeout string
 }
 
 // isPrometheusReceiver matches `prometheus` and `prometheus/<name>`, not receivers that

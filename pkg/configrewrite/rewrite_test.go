@@ -18,7 +18,7 @@ var rewriteCases = []struct {
 	jobs []string
 }{
 	{name: "mixed-sd", jobs: []string{"static-and-files", "kubernetes-pods", "dns", "http-sd-only", "no-discovery"}},
-	{name: "two-receivers", jobs: []string{"first", "second", "third"}},
+	{name: "two-receivers", jobs: []string{"first", "slow", "second", "third"}},
 	{name: "dollars", jobs: []string{"dollar$job"}},
 	{name: "env-refs", placeholder: "${env:POD_NAME}", jobs: []string{"with-secret"}},
 	{name: "escaped-job-names", jobs: []string{

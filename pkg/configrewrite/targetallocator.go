@@ -2,6 +2,7 @@ package configrewrite
 
 import (
 	"maps"
+	"reflect"
 	"slices"
 
 	"go.yaml.in/yaml/v3"
@@ -15,27 +16,44 @@ import (
 // The scrape configs are un-escaped the way the collector un-escapes its own config (`$$`
 // becomes `$` in every string value), since the TA does no such expansion. `${env:X}`
 // references are not expanded: the TA has no access to the collector's environment.
-// When several receivers have a global section, the first one is used.
+//
+// The TA file has one global section: the first receiver's that has one. Jobs of receivers
+// with another global get their resolved scrape_interval and scrape_timeout written out, so
+// that the chosen global cannot change them (or make them invalid); other global defaults
+// (limits, protocols) do not matter to discovery and are not carried over.
 func TargetAllocatorConfig(config string, opts TAOptions) (string, error) {
 	receivers, err := analyze(config)
 	if err != nil {
 		return "", err
 	}
 	var global *yaml.Node
+	for _, r := range receivers {
+		if r.global != nil {
+			global = r.global
+			break
+		}
+	}
 	var jobs []*yaml.Node
 	for _, r := range receivers {
-		if global == nil && r.global != nil {
-			global = taCopy(r.global)
-		}
+		foreign := !sameYAML(r.global, global)
 		for _, j := range r.jobs {
-			jobs = append(jobs, taCopy(j.node))
+			c := taCopy(j.node)
+			if foreign {
+				setIfAbsent(c, "scrape_interval", j.interval)
+				setIfAbsent(c, "scrape_timeout", j.timeout)
+			}
+			jobs = append(jobs, c)
 		}
 	}
 	var promConfig []*yaml.Node
 	if global != nil {
-		promConfig = append(promConfig, scalar("global"), global)
+		promConfig = append(promConfig, scalar("global"), taCopy(global))
 	}
 	promConfig = append(promConfig, scalar("scrape_configs"), sequence(jobs...))
+	// Each job was valid on its own; check that together they still are (job names, globals).
+	if _, err := loadPrometheus(mapping(promConfig...)); err != nil {
+		return "", errorf(KindInvalidScrapeConfig, "the target allocator's scrape configs, taken together, are rejected by Prometheus: %w", err)
+	}
 
 	var file []*yaml.Node
 	if len(opts.CollectorSelector) > 0 {
@@ -50,6 +68,28 @@ func TargetAllocatorConfig(config string, opts TAOptions) (string, error) {
 		file = append(file, scalar("prometheus_cr"), prometheusCR(cr))
 	}
 	return encode(&yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{mapping(file...)}})
+}
+
+// sameYAML reports whether two nodes hold the same values (comments and style aside).
+func sameYAML(a, b *yaml.Node) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	var va, vb any
+	if a.Decode(&va) != nil || b.Decode(&vb) != nil {
+		return false
+	}
+	return reflect.DeepEqual(va, vb)
+}
+
+// setIfAbsent adds key: value at the end of mapping m unless m has the key.
+func setIfAbsent(m *yaml.Node, key, value string) {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return
+		}
+	}
+	m.Content = append(m.Content, scalar(key), scalar(value))
 }
 
 // taCopy is a scrape config (or global) as the TA must read it.

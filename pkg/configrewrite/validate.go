@@ -21,15 +21,20 @@ func validate(receivers []receiver) error {
 		var global []*yaml.Node
 		if r.global != nil {
 			global = []*yaml.Node{scalar("global"), taCopy(r.global)}
-			if err := loadPrometheus(mapping(global...)); err != nil {
+			if _, err := loadPrometheus(mapping(global...)); err != nil {
 				return errorf(KindInvalidScrapeConfig, "receiver %q: global is rejected by Prometheus: %w", r.name, err)
 			}
 		}
-		for _, j := range r.jobs {
+		for i := range r.jobs {
+			j := &r.jobs[i]
 			doc := mapping(append(global, scalar("scrape_configs"), sequence(taCopy(j.node)))...)
-			if err := loadPrometheus(doc); err != nil {
+			cfg, err := loadPrometheus(doc)
+			if err != nil {
 				return errorf(KindInvalidScrapeConfig, "receiver %q: scrape config of job %q is rejected by Prometheus: %w", r.name, j.name, err)
 			}
+			// Kept for the TA file, where the job may end up under another receiver's global.
+			j.interval = cfg.ScrapeConfigs[0].ScrapeInterval.String()
+			j.timeout = cfg.ScrapeConfigs[0].ScrapeTimeout.String()
 		}
 	}
 	return nil
@@ -41,16 +46,16 @@ var discardLogger = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 // loadPrometheus writes doc, parses it with config.Load and, on error, replaces the line
 // numbers of the written text in the message by the user's line numbers.
-func loadPrometheus(doc *yaml.Node) error {
+func loadPrometheus(doc *yaml.Node) (*config.Config, error) {
 	text, err := encode(doc)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	_, loadErr := config.Load(text, discardLogger)
+	cfg, loadErr := config.Load(text, discardLogger)
 	if loadErr == nil {
-		return nil
+		return cfg, nil
 	}
-	return &userLinesError{msg: userLines(loadErr.Error(), text, doc), err: loadErr}
+	return nil, &userLinesError{msg: userLines(loadErr.Error(), text, doc), err: loadErr}
 }
 
 // userLinesError is a Prometheus error whose message talks about the user's lines.
