@@ -23,8 +23,6 @@ type job struct {
 	name string
 	// node is the scrape config mapping inside the document.
 	node *yaml.Node
-	// index is the position in scrape_configs, for messages.
-	index int
 	// interval and timeout are the job's scrape_interval and scrape_timeout as Prometheus
 	// resolved them under the receiver's own global (set by validate).
 	interval, timeout string
@@ -127,7 +125,7 @@ func readReceiver(name string, v *yaml.Node) (receiver, error) {
 		}
 		// Numbers and booleans are valid job names to Prometheus (it reads the text), so
 		// only the text matters; the collector's `$$` expansion applies to it as to any value.
-		r.jobs = append(r.jobs, job{name: strings.ReplaceAll(jn.Value, "$$", "$"), node: sc, index: i})
+		r.jobs = append(r.jobs, job{name: strings.ReplaceAll(jn.Value, "$$", "$"), node: sc})
 	}
 	return r, nil
 }
