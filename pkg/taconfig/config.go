@@ -1,0 +1,108 @@
+package taconfig
+
+import (
+	"time"
+
+	"github.com/prometheus/common/model"
+	promconfig "github.com/prometheus/prometheus/config"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// Allocation strategies.
+const (
+	ConsistentHashing = "consistent-hashing"
+	LeastWeighted     = "least-weighted"
+	PerNode           = "per-node"
+)
+
+// FilterRelabelConfig is the filter strategy that applies relabel_configs; any other value disables filtering.
+const FilterRelabelConfig = "relabel-config"
+
+// NamespaceEnv overrides collector_namespace.
+const NamespaceEnv = "OTELCOL_NAMESPACE"
+
+// Defaults of the reference TA.
+const (
+	DefaultListenAddr                   = ":8080"
+	DefaultHTTPSListenAddr              = ":8443"
+	DefaultCollectorNotReadyGracePeriod = 30 * time.Second
+	DefaultPrometheusCRScrapeInterval   = model.Duration(30 * time.Second)
+)
+
+// Config is the TA configuration file.
+type Config struct {
+	ListenAddr string
+	// KubeConfigFilePath is empty when not set: the caller then uses ~/.kube/config if present, else in-cluster.
+	KubeConfigFilePath string
+	CollectorNamespace string
+	// CollectorSelector selects the collector pods; nil selects every pod of the namespace.
+	CollectorSelector *metav1.LabelSelector
+	// PromConfig is the embedded Prometheus configuration, nil when the file has none.
+	PromConfig                   *promconfig.Config
+	AllocationStrategy           string
+	AllocationFallbackStrategy   string
+	FilterStrategy               string
+	CollectorNotReadyGracePeriod time.Duration
+	PrometheusCR                 PrometheusCR
+	HTTPS                        HTTPS
+	AllowInsecureAuthSecrets     bool
+}
+
+// PrometheusCR configures watching monitoring.coreos.com resources. A nil resource selector selects nothing; a nil
+// namespace selector never occurs after loading, as it defaults to the empty selector, which selects every
+// namespace.
+type PrometheusCR struct {
+	Enabled        bool
+	ScrapeInterval model.Duration
+
+	ServiceMonitorSelector *metav1.LabelSelector
+	PodMonitorSelector     *metav1.LabelSelector
+	ProbeSelector          *metav1.LabelSelector
+	ScrapeConfigSelector   *metav1.LabelSelector
+
+	ServiceMonitorNamespaceSelector *metav1.LabelSelector
+	PodMonitorNamespaceSelector     *metav1.LabelSelector
+	ProbeNamespaceSelector          *metav1.LabelSelector
+	ScrapeConfigNamespaceSelector   *metav1.LabelSelector
+
+	AllowNamespaces []string
+	DenyNamespaces  []string
+}
+
+// HTTPS configures the mTLS listener that may serve secrets.
+type HTTPS struct {
+	Enabled         bool
+	ListenAddr      string
+	CAFilePath      string
+	TLSCertFilePath string
+	TLSKeyFilePath  string
+}
+
+// FilterRelabel reports whether relabel_configs filter targets.
+func (c *Config) FilterRelabel() bool { return c.FilterStrategy == FilterRelabelConfig }
+
+// ScrapeConfigs returns the scrape configs of the embedded Prometheus configuration, scrape_config_files
+// included, with global defaults applied.
+func (c *Config) ScrapeConfigs() ([]*promconfig.ScrapeConfig, error) {
+	if c.PromConfig == nil {
+		return nil, nil
+	}
+	return c.PromConfig.GetScrapeConfigs()
+}
+
+func defaults() *Config {
+	return &Config{
+		ListenAddr:                   DefaultListenAddr,
+		AllocationStrategy:           ConsistentHashing,
+		FilterStrategy:               FilterRelabelConfig,
+		CollectorNotReadyGracePeriod: DefaultCollectorNotReadyGracePeriod,
+		PrometheusCR: PrometheusCR{
+			ScrapeInterval:                  DefaultPrometheusCRScrapeInterval,
+			ServiceMonitorNamespaceSelector: &metav1.LabelSelector{},
+			PodMonitorNamespaceSelector:     &metav1.LabelSelector{},
+			ProbeNamespaceSelector:          &metav1.LabelSelector{},
+			ScrapeConfigNamespaceSelector:   &metav1.LabelSelector{},
+		},
+		HTTPS: HTTPS{ListenAddr: DefaultHTTPSListenAddr},
+	}
+}
