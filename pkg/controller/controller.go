@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
@@ -225,6 +226,11 @@ func (c *Controller) processNextWorkItem(ctx context.Context) bool {
 	if err != nil {
 		c.metrics.reconciles.WithLabelValues("error").Inc()
 		c.queue.AddRateLimited(key)
+		if apierrors.IsConflict(err) {
+			// Our cache was behind a write (often the user's edit of the collector); the retry reads the new one.
+			logger.V(4).Info("Sync hit a stale object, will retry", "err", err)
+			return true
+		}
 		logger.Error(err, "Sync failed, will retry", "retries", c.queue.NumRequeues(key))
 		return true
 	}
