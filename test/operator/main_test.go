@@ -41,6 +41,7 @@ const (
 )
 
 var (
+	testEnv     *testenv.Env
 	adminConfig *rest.Config
 	// admin acts as the user and the tests; the operator has its own clients.
 	admin     kubernetes.Interface
@@ -64,6 +65,7 @@ func run(m *testing.M) int {
 			fmt.Fprintln(os.Stderr, "stop control plane:", err)
 		}
 	}()
+	testEnv = env
 	adminConfig = env.Config
 	admin = kubernetes.NewForConfigOrDie(env.Config)
 	otelAdmin = versioned.NewForConfigOrDie(env.Config)
