@@ -303,6 +303,29 @@ func TestChangesFollow(t *testing.T) {
 		t.Errorf("status.targetAllocator = %+v, want nil with the TA off", ta)
 	}
 	waitEvent(t, ctx, ns, seedName, controller.ReasonDeleted)
+
+	// Mode change: the StatefulSet and its headless Service give way to a Deployment.
+	if _, err := otelAdmin.OpentelemetryV1alpha1().OpenTelemetryCollectors(ns).Patch(ctx, seedName, types.MergePatchType,
+		[]byte(`{"spec":{"mode":"deployment"}}`), metav1.PatchOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "workload follows the mode", func() error {
+		if _, err := admin.AppsV1().StatefulSets(ns).Get(ctx, stsName, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+			return fmt.Errorf("StatefulSet: %v", err)
+		}
+		if _, err := admin.CoreV1().Services(ns).Get(ctx, resources.HeadlessServiceName(seedName), metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+			return fmt.Errorf("headless Service: %v", err)
+		}
+		d, err := admin.AppsV1().Deployments(ns).Get(ctx, stsName, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		if *d.Spec.Replicas != 3 {
+			return fmt.Errorf("Deployment replicas %d", *d.Spec.Replicas)
+		}
+		return nil
+	})
+	waitReady(t, ctx, ns, seedName, metav1.ConditionTrue, controller.ReasonReconciled)
 }
 
 // TestDriftIsRepaired deletes and edits children by hand.
