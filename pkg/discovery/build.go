@@ -29,34 +29,61 @@ const (
 // target allocates only the target and its encoded item.
 type builder struct {
 	lb     *labels.Builder
+	group  []labels.Label
+	own    []labels.Label
 	merged []labels.Label
 	full   []labels.Label
 	post   []labels.Label
 	buf    []byte
-	digest *xxhash.Digest
+	hbuf   []byte
 }
 
 func newBuilder() *builder {
-	return &builder{lb: labels.NewBuilder(labels.EmptyLabels()), digest: xxhash.New()}
+	return &builder{lb: labels.NewBuilder(labels.EmptyLabels())}
+}
+
+// groupLabels returns a group's labels sorted by name, without empty values, for build. The result is reused
+// scratch space, valid until the next call.
+func (b *builder) groupLabels(ls model.LabelSet) []labels.Label {
+	b.group = b.group[:0]
+	for ln, lv := range ls {
+		if lv != "" {
+			b.group = append(b.group, labels.Label{Name: string(ln), Value: string(lv)})
+		}
+	}
+	sortLabels(b.group)
+	return b.group
 }
 
 // build processes one entry of a group the way Prometheus' scrape.PopulateLabels does and returns its identity
-// hash and target. The target is nil unless the outcome is kept.
-func (b *builder) build(jc *jobConfig, tLabels, tgLabels model.LabelSet) (uint64, *target.Target, outcome) {
+// hash and target. group are the group's labels from groupLabels. The target is nil unless the outcome is kept.
+func (b *builder) build(jc *jobConfig, tLabels model.LabelSet, group []labels.Label) (uint64, *target.Target, outcome) {
 	// Discovered labels: the target's own over the group's. An empty value means absent, as in Prometheus, and a
-	// target label set to empty still hides the group's label.
-	b.merged = b.merged[:0]
+	// target label set to empty still hides the group's label. The group's labels are sorted once per group; only
+	// the target's few labels are sorted here, then both are merged.
+	b.own = b.own[:0]
 	for ln, lv := range tLabels {
-		if lv != "" {
-			b.merged = append(b.merged, labels.Label{Name: string(ln), Value: string(lv)})
+		b.own = append(b.own, labels.Label{Name: string(ln), Value: string(lv)})
+	}
+	sortLabels(b.own)
+	b.merged = b.merged[:0]
+	for i, j := 0, 0; i < len(b.own) || j < len(group); {
+		switch {
+		case j == len(group) || (i < len(b.own) && b.own[i].Name < group[j].Name):
+			if b.own[i].Value != "" {
+				b.merged = append(b.merged, b.own[i])
+			}
+			i++
+		case i == len(b.own) || group[j].Name < b.own[i].Name:
+			b.merged = append(b.merged, group[j])
+			j++
+		default:
+			if b.own[i].Value != "" {
+				b.merged = append(b.merged, b.own[i])
+			}
+			i, j = i+1, j+1
 		}
 	}
-	for ln, lv := range tgLabels {
-		if _, ok := tLabels[ln]; !ok && lv != "" {
-			b.merged = append(b.merged, labels.Label{Name: string(ln), Value: string(lv)})
-		}
-	}
-	sortLabels(b.merged)
 
 	// Scrape labels fill in what discovery did not set, as scrape.PopulateDiscoveredLabels does. Both lists are
 	// sorted, so a merge gives the full sorted label set without a sort.
@@ -97,19 +124,18 @@ func (b *builder) build(jc *jobConfig, tLabels, tgLabels model.LabelSet) (uint64
 	}
 
 	// Identity: the relabeled labels without __meta_*, in name order, hashed. The job label is among them.
-	d := b.digest
-	d.Reset()
-	sep := []byte{0xff}
+	hb := b.hbuf[:0]
 	for _, l := range post {
 		if strings.HasPrefix(l.Name, model.MetaLabelPrefix) {
 			continue
 		}
-		_, _ = d.WriteString(l.Name)
-		_, _ = d.Write(sep)
-		_, _ = d.WriteString(l.Value)
-		_, _ = d.Write(sep)
+		hb = append(hb, l.Name...)
+		hb = append(hb, 0xff)
+		hb = append(hb, l.Value...)
+		hb = append(hb, 0xff)
 	}
-	h := d.Sum64()
+	b.hbuf = hb
+	h := xxhash.Sum64(hb)
 	t := b.encode()
 	t.Hash = h
 	return h, t, kept

@@ -16,8 +16,10 @@ type groupState struct {
 	// makes an untouched group cost nothing: the manager hands group pointers to other goroutines, so a discoverer
 	// never mutates a group it has sent.
 	tg *targetgroup.Group
-	// hash is the content hash of tg.
-	hash uint64
+	// hash is the content hash of tg when hashed. It is computed lazily, the first time a different group object
+	// arrives for the same source, so that a full pass over new groups hashes nothing.
+	hash   uint64
+	hashed bool
 	// seen is the processing generation that last saw the group in a snapshot.
 	seen uint64
 	// entries are the group's kept entries in index order.
@@ -130,17 +132,18 @@ func (js *jobState) removeEntry(h uint64, r ref) {
 }
 
 // rebuild replaces a group's entries by those built from tg.
-func (js *jobState) rebuild(b *builder, gs *groupState, tg *targetgroup.Group, hash uint64) {
+func (js *jobState) rebuild(b *builder, gs *groupState, tg *targetgroup.Group, hash uint64, hashed bool) {
 	for _, e := range gs.entries {
 		js.removeEntry(e.hash, ref{g: gs, idx: e.idx, t: e.t})
 	}
 	js.discovered -= gs.discovered
 	js.dropped -= gs.dropped
-	gs.tg, gs.hash = tg, hash
+	gs.tg, gs.hash, gs.hashed = tg, hash, hashed
 	gs.discovered, gs.dropped = len(tg.Targets), 0
 	entries := gs.entries[:0]
+	group := b.groupLabels(tg.Labels)
 	for i, tl := range tg.Targets {
-		h, t, out := b.build(js.cfg, tl, tg.Labels)
+		h, t, out := b.build(js.cfg, tl, group)
 		if out != kept {
 			gs.dropped++
 			continue

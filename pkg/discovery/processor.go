@@ -81,7 +81,7 @@ func (p *Processor) SetJobs(cfgs []*config.ScrapeConfig) ([]target.JobChange, er
 		case js.cfg.fingerprint != jc.fingerprint:
 			js.cfg = jc
 			for _, gs := range js.groups {
-				js.rebuild(p.builder, gs, gs.tg, gs.hash)
+				js.rebuild(p.builder, gs, gs.tg, gs.hash, gs.hashed)
 			}
 			if ch := js.flush(); len(ch.Upsert) > 0 || len(ch.Remove) > 0 {
 				out = append(out, ch)
@@ -211,12 +211,20 @@ func (p *Processor) syncGroup(js *jobState, key string, tg *targetgroup.Group, g
 	if known && gs.tg == tg {
 		return
 	}
+	if !known {
+		js.rebuild(p.builder, gs, tg, hash, hash != 0)
+		return
+	}
 	if hash == 0 {
 		hash = p.hasher.group(tg)
 	}
-	if known && gs.hash == hash {
+	if !gs.hashed {
+		gs.hash, gs.hashed = p.hasher.group(gs.tg), true
+	}
+	if gs.hash == hash {
+		// Same content delivered again (kubernetes SD resyncs): keep the new object, rebuild nothing.
 		gs.tg = tg
 		return
 	}
-	js.rebuild(p.builder, gs, tg, hash)
+	js.rebuild(p.builder, gs, tg, hash, true)
 }
