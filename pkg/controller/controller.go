@@ -221,7 +221,7 @@ func (c *Controller) processNextWorkItem(ctx context.Context) bool {
 	logger := klog.LoggerWithValues(klog.FromContext(ctx), "collector", key)
 	ctx = klog.NewContext(ctx, logger)
 	start := time.Now()
-	err := c.sync(ctx, key)
+	err := c.safeSync(ctx, key)
 	c.metrics.duration.Observe(time.Since(start).Seconds())
 	if err != nil {
 		c.metrics.reconciles.WithLabelValues("error").Inc()
@@ -237,4 +237,15 @@ func (c *Controller) processNextWorkItem(ctx context.Context) bool {
 	c.metrics.reconciles.WithLabelValues("success").Inc()
 	c.queue.Forget(key)
 	return true
+}
+
+// safeSync turns a panic while syncing one collector into an error for that key: one strange CR must not take
+// the operator, and with it every other collector, down.
+func (c *Controller) safeSync(ctx context.Context, key string) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic while syncing %s: %v", key, r)
+		}
+	}()
+	return c.sync(ctx, key)
 }

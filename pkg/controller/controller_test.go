@@ -367,3 +367,22 @@ func hasEvent(r *record.FakeRecorder, prefix string) bool {
 		}
 	}
 }
+
+type panicking struct{}
+
+func (panicking) reconcile(context.Context, *Controller, *v1alpha1.OpenTelemetryCollector, *resources.Children, *result) error {
+	panic("boom")
+}
+func (panicking) cleanup(context.Context, *Controller, string, string) error { return nil }
+
+func TestPanicBecomesRetry(t *testing.T) {
+	f := newFixture(t, seed(t))
+	f.c.kinds = append(f.c.kinds, panicking{})
+	f.c.queue.Add(seedKey)
+	if !f.c.processNextWorkItem(f.ctx) {
+		t.Fatal("queue shut down")
+	}
+	if n := f.c.queue.NumRequeues(seedKey); n != 1 {
+		t.Errorf("requeues = %d, want 1 (the panic is retried with backoff)", n)
+	}
+}

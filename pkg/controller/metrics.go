@@ -15,7 +15,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		reconciles: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "otelcol_operator_reconciles_total",
-			Help: "Syncs of an OpenTelemetryCollector key, by result (success, error, invalid).",
+			Help: "Syncs of an OpenTelemetryCollector key, by result (success, or error when it is retried).",
 		}, []string{"result"}),
 		duration: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "otelcol_operator_reconcile_duration_seconds",
