@@ -177,6 +177,9 @@ func (c *Controller) Run(ctx context.Context, workers int) error {
 	logger := klog.FromContext(ctx)
 	logger.Info("Waiting for informer caches to sync")
 	if !cache.WaitForCacheSync(ctx.Done(), c.synced...) {
+		if ctx.Err() != nil {
+			return nil // stopped before the caches synced: a clean shutdown
+		}
 		return fmt.Errorf("caches did not sync")
 	}
 	logger.Info("Starting workers", "count", workers)
