@@ -1,21 +1,20 @@
 package discovery
 
 import (
-	"hash/maphash"
 	"math/bits"
 
+	"github.com/cespare/xxhash/v2"
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/discovery/targetgroup"
 )
 
 // groupHasher fingerprints a target group's content so that a group delivered again unchanged (kubernetes SD
-// resends on every resync, with a new pointer) costs a hash, not a rebuild of its targets. The hash only ever
-// compares a group with its own earlier version in this process, so a per-process random seed is fine.
-type groupHasher struct {
-	seed maphash.Seed
-}
+// resends on every resync, with a new object) costs a hash, not a rebuild of its targets. The hash also orders
+// groups that share a Source, which decides which duplicate entry is served; it is therefore the same in every
+// process (no random seed), so that replicas agree.
+type groupHasher struct{}
 
-func newGroupHasher() groupHasher { return groupHasher{seed: maphash.MakeSeed()} }
+func newGroupHasher() groupHasher { return groupHasher{} }
 
 func (h groupHasher) group(tg *targetgroup.Group) uint64 {
 	acc := h.labelSet(tg.Labels) ^ uint64(len(tg.Targets))
@@ -27,11 +26,11 @@ func (h groupHasher) group(tg *targetgroup.Group) uint64 {
 
 // labelSet hashes a map independently of its iteration order: a sum of per-label hashes, where name and value are
 // mixed asymmetrically so that swapping them changes the result.
-func (h groupHasher) labelSet(ls model.LabelSet) uint64 {
+func (groupHasher) labelSet(ls model.LabelSet) uint64 {
 	var sum uint64
 	for n, v := range ls {
-		hn := maphash.String(h.seed, string(n))
-		hv := maphash.String(h.seed, string(v))
+		hn := xxhash.Sum64String(string(n))
+		hv := xxhash.Sum64String(string(v))
 		sum += (bits.RotateLeft64(hn, 29) ^ hv) * 0xbf58476d1ce4e5b9
 	}
 	return sum + uint64(len(ls))

@@ -56,6 +56,11 @@ func (r ref) same(o ref) bool { return r.g == o.g && r.idx == o.idx }
 type jobState struct {
 	cfg    *jobConfig
 	groups map[string]*groupState
+	// byPtr finds a group's state by the group object last processed. A snapshot mostly repeats the objects of
+	// the previous one; a pointer lookup recognises them without hashing their Source.
+	byPtr map[*targetgroup.Group]*groupState
+	// collided holds the Sources that several groups shared in the last snapshot that had them.
+	collided map[string]bool
 	// slots maps identity to the served entry. Almost every identity has one entry; the rare identities with
 	// several keep all of them in dups, so the common case costs one map slot.
 	slots map[uint64]ref
@@ -68,11 +73,13 @@ type jobState struct {
 
 func newJobState(cfg *jobConfig) *jobState {
 	return &jobState{
-		cfg:     cfg,
-		groups:  map[string]*groupState{},
-		slots:   map[uint64]ref{},
-		dups:    map[uint64][]ref{},
-		touched: map[uint64]*target.Target{},
+		cfg:      cfg,
+		groups:   map[string]*groupState{},
+		byPtr:    map[*targetgroup.Group]*groupState{},
+		collided: map[string]bool{},
+		slots:    map[uint64]ref{},
+		dups:     map[uint64][]ref{},
+		touched:  map[uint64]*target.Target{},
 	}
 }
 
@@ -138,7 +145,8 @@ func (js *jobState) rebuild(b *builder, gs *groupState, tg *targetgroup.Group, h
 	}
 	js.discovered -= gs.discovered
 	js.dropped -= gs.dropped
-	gs.tg, gs.hash, gs.hashed = tg, hash, hashed
+	js.setGroup(gs, tg)
+	gs.hash, gs.hashed = hash, hashed
 	gs.discovered, gs.dropped = len(tg.Targets), 0
 	entries := gs.entries[:0]
 	group := b.groupLabels(tg.Labels)
@@ -165,6 +173,21 @@ func (js *jobState) removeGroup(gs *groupState) {
 	js.discovered -= gs.discovered
 	js.dropped -= gs.dropped
 	delete(js.groups, gs.key)
+	if js.byPtr[gs.tg] == gs {
+		delete(js.byPtr, gs.tg)
+	}
+}
+
+// setGroup records tg as the group object of gs.
+func (js *jobState) setGroup(gs *groupState, tg *targetgroup.Group) {
+	if gs.tg == tg {
+		return
+	}
+	if gs.tg != nil && js.byPtr[gs.tg] == gs {
+		delete(js.byPtr, gs.tg)
+	}
+	gs.tg = tg
+	js.byPtr[tg] = gs
 }
 
 // flush turns the identities touched since the last flush into a JobChange. A target whose rebuilt item is

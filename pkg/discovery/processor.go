@@ -23,6 +23,8 @@ type Processor struct {
 	// names are the job names, sorted, so that output is deterministic.
 	names []string
 	gen   uint64
+	// pending is scratch space: the groups of a snapshot that need a look beyond their pointer.
+	pending []*targetgroup.Group
 }
 
 // NewProcessor returns a Processor. With filterRelabel false, relabel_configs are not applied (the reference's
@@ -130,11 +132,21 @@ func (p *Processor) syncJob(js *jobState, groups []*targetgroup.Group) {
 	// only unknown sources need a set.
 	var colliding map[string][]*targetgroup.Group
 	nonNil := 0
+	p.pending = p.pending[:0]
 	for _, tg := range groups {
 		if tg == nil {
 			continue
 		}
 		nonNil++
+		if len(js.collided) > 0 && js.collided[tg.Source] {
+			colliding = addColliding(colliding, tg.Source)
+		}
+		if gs := js.byPtr[tg]; gs != nil && gs.seen != gen {
+			// The very object processed before: unchanged.
+			gs.seen = gen
+			continue
+		}
+		p.pending = append(p.pending, tg)
 		gs, ok := js.groups[tg.Source]
 		if !ok {
 			gs = &groupState{key: tg.Source}
@@ -145,19 +157,62 @@ func (p *Processor) syncJob(js *jobState, groups []*targetgroup.Group) {
 		gs.seen = gen
 	}
 
-	for _, tg := range groups {
-		if tg == nil {
-			continue
+	for src := range js.collided {
+		if _, ok := colliding[src]; !ok {
+			delete(js.collided, src) // no group has the Source any more
 		}
-		if _, ok := colliding[tg.Source]; ok {
-			colliding[tg.Source] = append(colliding[tg.Source], tg)
-			continue
+	}
+	if colliding != nil {
+		// Every group of a colliding Source is keyed anew, objects seen before included; the others proceed.
+		kept := p.pending[:0]
+		for _, tg := range p.pending {
+			if _, ok := colliding[tg.Source]; !ok {
+				kept = append(kept, tg)
+			}
 		}
+		p.pending = kept
+		for _, tg := range groups {
+			if tg == nil {
+				continue
+			}
+			if _, ok := colliding[tg.Source]; ok {
+				colliding[tg.Source] = append(colliding[tg.Source], tg)
+			}
+		}
+	}
+	for _, tg := range p.pending {
 		p.syncGroup(js, tg.Source, tg, gen, 0)
 	}
+	if colliding != nil {
+		p.syncColliding(js, colliding, gen)
+	}
+
+	// Every group present was marked seen; only when the job holds more groups than the snapshot did some leave.
+	if nonNil < len(js.groups) || colliding != nil {
+		for _, gs := range js.groups {
+			if gs.seen != gen {
+				js.removeGroup(gs)
+			}
+		}
+	}
+}
+
+// syncColliding keys the groups of each Source that several groups share by Source and rank in content-hash
+// order, which is the same in every process and whatever the order of the snapshot. The states they had are
+// released first, all before any is claimed again: a state claimed under its old key stays, others are removed.
+// Such Sources are remembered, so that later snapshots rank all their groups again, objects seen before included.
+func (p *Processor) syncColliding(js *jobState, colliding map[string][]*targetgroup.Group, gen uint64) {
 	for src, tgs := range colliding {
-		// The plain Source key (known from before, or just created above) gives way to disambiguated keys.
-		js.groups[src].seen = 0
+		if gs, ok := js.groups[src]; ok {
+			gs.seen = 0
+		}
+		for _, tg := range tgs {
+			if gs := js.byPtr[tg]; gs != nil {
+				gs.seen = 0
+			}
+		}
+	}
+	for src, tgs := range colliding {
 		hashes := make([]uint64, len(tgs))
 		for i, tg := range tgs {
 			hashes[i] = p.hasher.group(tg)
@@ -175,18 +230,14 @@ func (p *Processor) syncJob(js *jobState, groups []*targetgroup.Group) {
 			}
 			return 0
 		})
+		// A lone group keyed "<src>\x000" sorts exactly like "<src>" against every other key, so the fixed
+		// order of entries does not depend on whether its Source collided before.
 		for n, i := range order {
 			p.syncGroup(js, src+"\x00"+strconv.Itoa(n), tgs[i], gen, hashes[i])
 		}
-	}
-
-	// Every group present was marked seen; only when the job holds more groups than the snapshot did some leave.
-	if nonNil < len(js.groups) || colliding != nil {
-		for _, gs := range js.groups {
-			if gs.seen != gen {
-				js.removeGroup(gs)
-			}
-		}
+		// Stays remembered while any group has the Source: a lone group keyed by rank must be ranked again
+		// when another group with its Source appears.
+		js.collided[src] = true
 	}
 }
 
@@ -223,7 +274,7 @@ func (p *Processor) syncGroup(js *jobState, key string, tg *targetgroup.Group, g
 	}
 	if gs.hash == hash {
 		// Same content delivered again (kubernetes SD resyncs): keep the new object, rebuild nothing.
-		gs.tg = tg
+		js.setGroup(gs, tg)
 		return
 	}
 	js.rebuild(p.builder, gs, tg, hash, true)
