@@ -1,7 +1,9 @@
 package discovery
 
 import (
+	"encoding/binary"
 	"unicode/utf8"
+	"unsafe"
 )
 
 const hexDigits = "0123456789abcdef"
@@ -10,7 +12,7 @@ const hexDigits = "0123456789abcdef"
 // except for HTML characters, which http_sd clients do not need escaped. verbatim reports that s was appended
 // unchanged, so the appended bytes can stand for s itself.
 func appendJSONString(dst []byte, s string) ([]byte, bool) {
-	i := 0
+	i := plainPrefix(s)
 	for ; i < len(s); i++ {
 		c := s[i]
 		if c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf {
@@ -62,4 +64,26 @@ func appendJSONString(dst []byte, s string) ([]byte, bool) {
 		i += size
 	}
 	return dst, verbatim
+}
+
+// plainPrefix returns the length of the longest prefix of s, in whole 8-byte words, that needs no escaping: no
+// control character, quote, backslash or non-ASCII byte. Label sets are mostly plain ASCII, and checking eight
+// bytes at a time is several times faster than a byte loop.
+func plainPrefix(s string) int {
+	const lo, hi = 0x0101010101010101, 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		x := binary.LittleEndian.Uint64(unsafe.Slice(unsafe.StringData(s[i:]), 8))
+		// Bytes below 0x20 (exact when no byte has the high bit, which the last term catches), and bytes equal
+		// to '"' or '\\' (zero bytes after xor).
+		ctl := (x - lo*0x20) &^ x
+		q := x ^ (lo * '"')
+		q = (q - lo) &^ q
+		b := x ^ (lo * '\\')
+		b = (b - lo) &^ b
+		if (ctl|q|b|x)&hi != 0 {
+			break
+		}
+	}
+	return i
 }
