@@ -247,6 +247,14 @@ func TestSchemaRejectsInvalidObjects(t *testing.T) {
 	}
 
 	// The same rules accept their valid counterparts, so the table above fails for the reason it names.
+	// A Go client sends targetAllocator: {} when the TA is off (enabled is omitempty); the rules must accept it.
+	off := seedExample(t)
+	off.Name = "valid-ta-off"
+	off.Spec.Mode = v1alpha1.ModeDeployment
+	off.Spec.TargetAllocator = v1alpha1.TargetAllocatorSpec{}
+	if _, err := cs.OpentelemetryV1alpha1().OpenTelemetryCollectors("default").Create(ctx, off, metav1.CreateOptions{}); err != nil {
+		t.Errorf("deployment without a target allocator rejected: %v", err)
+	}
 	valid := seedExample(t)
 	valid.Name = "valid-daemonset"
 	valid.Spec.Mode = v1alpha1.ModeDaemonSet

@@ -66,9 +66,9 @@ type OpenTelemetryCollector struct {
 
 // OpenTelemetryCollectorSpec is the desired state of a collector.
 //
-// +kubebuilder:validation:XValidation:rule="!has(self.targetAllocator) || !self.targetAllocator.enabled || self.mode in ['statefulset', 'daemonset']",message="targetAllocator.enabled needs mode statefulset or daemonset: set spec.mode to statefulset (or daemonset with allocationStrategy per-node), or disable the target allocator"
-// +kubebuilder:validation:XValidation:rule="!has(self.targetAllocator) || !self.targetAllocator.enabled || self.mode != 'daemonset' || self.targetAllocator.allocationStrategy == 'per-node'",message="mode daemonset with a target allocator needs targetAllocator.allocationStrategy per-node: each collector scrapes the targets of its own node"
-// +kubebuilder:validation:XValidation:rule="!has(self.targetAllocator) || !self.targetAllocator.enabled || self.targetAllocator.allocationStrategy != 'per-node' || self.mode == 'daemonset'",message="targetAllocator.allocationStrategy per-node needs mode daemonset: set spec.mode to daemonset or choose consistent-hashing"
+// +kubebuilder:validation:XValidation:rule="!has(self.targetAllocator) || !has(self.targetAllocator.enabled) || !self.targetAllocator.enabled || self.mode in ['statefulset', 'daemonset']",message="targetAllocator.enabled needs mode statefulset or daemonset: set spec.mode to statefulset (or daemonset with allocationStrategy per-node), or disable the target allocator"
+// +kubebuilder:validation:XValidation:rule="!has(self.targetAllocator) || !has(self.targetAllocator.enabled) || !self.targetAllocator.enabled || self.mode != 'daemonset' || self.targetAllocator.allocationStrategy == 'per-node'",message="mode daemonset with a target allocator needs targetAllocator.allocationStrategy per-node: each collector scrapes the targets of its own node"
+// +kubebuilder:validation:XValidation:rule="!has(self.targetAllocator) || !has(self.targetAllocator.enabled) || !self.targetAllocator.enabled || self.targetAllocator.allocationStrategy != 'per-node' || self.mode == 'daemonset'",message="targetAllocator.allocationStrategy per-node needs mode daemonset: set spec.mode to daemonset or choose consistent-hashing"
 type OpenTelemetryCollectorSpec struct {
 	// Mode is the workload kind that runs the collector.
 	// +kubebuilder:default=deployment
@@ -139,7 +139,7 @@ type OpenTelemetryCollectorSpec struct {
 
 // TargetAllocatorSpec configures the Target Allocator of a collector.
 //
-// +kubebuilder:validation:XValidation:rule="!self.enabled || self.allocationStrategy != 'least-weighted' || !has(self.replicas) || self.replicas <= 1",message="least-weighted depends on the order of events, so several target allocator replicas would disagree: use replicas 1 or allocationStrategy consistent-hashing"
+// +kubebuilder:validation:XValidation:rule="!has(self.enabled) || !self.enabled || self.allocationStrategy != 'least-weighted' || !has(self.replicas) || self.replicas <= 1",message="least-weighted depends on the order of events, so several target allocator replicas would disagree: use replicas 1 or allocationStrategy consistent-hashing"
 type TargetAllocatorSpec struct {
 	// Enabled deploys the target allocator and rewrites the collector's prometheus receivers to use it.
 	// +optional
