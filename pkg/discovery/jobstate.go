@@ -67,6 +67,9 @@ type jobState struct {
 	dups  map[uint64][]ref
 	// touched records, for the processing pass under way, each changed identity's served target before the pass.
 	touched map[uint64]*target.Target
+	// fresh is set for a pass that started with no targets: nothing was served before, so touched stays empty
+	// and every target at the end is new.
+	fresh bool
 	// discovered and dropped are the sums over groups.
 	discovered, dropped int
 }
@@ -84,6 +87,9 @@ func newJobState(cfg *jobConfig) *jobState {
 }
 
 func (js *jobState) touch(h uint64) {
+	if js.fresh {
+		return
+	}
 	if _, ok := js.touched[h]; ok {
 		return
 	}
@@ -195,6 +201,13 @@ func (js *jobState) setGroup(gs *groupState, tg *targetgroup.Group) {
 // one entry reports only that entry.
 func (js *jobState) flush() target.JobChange {
 	ch := target.JobChange{Job: js.cfg.name}
+	if js.fresh {
+		js.fresh = false
+		ch.Upsert = make([]*target.Target, 0, len(js.slots))
+		for _, r := range js.slots {
+			ch.Upsert = append(ch.Upsert, r.t)
+		}
+	}
 	for h, before := range js.touched {
 		r, ok := js.slots[h]
 		switch {

@@ -127,6 +127,16 @@ func (p *Processor) HasGroups(job string) bool {
 
 func (p *Processor) syncJob(js *jobState, groups []*targetgroup.Group) {
 	gen := p.gen
+	if len(js.groups) == 0 && len(groups) > 0 {
+		// A job's first groups: size the maps once instead of growing them step by step, and skip recording
+		// what was served before, which is nothing.
+		js.groups = make(map[string]*groupState, len(groups))
+		js.byPtr = make(map[*targetgroup.Group]*groupState, len(groups))
+		if len(js.slots) == 0 {
+			js.slots = make(map[uint64]ref, len(groups))
+			js.fresh = true
+		}
+	}
 	// Several providers of one job (two kubernetes_sd_configs, say) may report the same Source. Such groups are
 	// told apart by content so that each keeps its targets; find them first. Known groups are marked in place and
 	// only unknown sources need a set.
