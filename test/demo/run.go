@@ -55,6 +55,8 @@ func run(ctx context.Context, o options, out io.Writer) (err error) {
 		if o.workDir, err = os.MkdirTemp("", "otelcol-demo-"); err != nil {
 			return err
 		}
+	} else if err := os.MkdirAll(o.workDir, 0o755); err != nil {
+		return err
 	}
 	operatorBin, err := binary(o.binDir, "operator")
 	if err != nil {
@@ -105,8 +107,12 @@ func run(ctx context.Context, o options, out io.Writer) (err error) {
 		fmt.Fprintf(out, "== applied OpenTelemetryCollector %s/%s\n", namespace, c.Name)
 	}
 
+	// The stand-in must stop before the control plane does, or it reports connection errors on the way out.
+	standCtx, stopStand := context.WithCancel(ctx)
+	standDone := make(chan struct{})
 	stand := &podStandIn{kube: d.kube, namespace: namespace, ips: map[string]string{}}
-	go stand.run(ctx)
+	go func() { defer close(standDone); stand.run(standCtx) }()
+	defer func() { stopStand(); <-standDone }()
 
 	if err := d.showRewrittenConfig(ctx, seed.Name); err != nil {
 		return err
