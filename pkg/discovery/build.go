@@ -56,8 +56,8 @@ func (b *builder) groupLabels(ls model.LabelSet) []labels.Label {
 }
 
 // build processes one entry of a group the way Prometheus' scrape.PopulateLabels does and returns its identity
-// hash and target. group are the group's labels from groupLabels. The target is nil unless the outcome is kept.
-func (b *builder) build(jc *jobConfig, tLabels model.LabelSet, group []labels.Label) (uint64, *target.Target, outcome) {
+// hash. group are the group's labels from groupLabels. When the outcome is kept, the target is written to dst.
+func (b *builder) build(jc *jobConfig, tLabels model.LabelSet, group []labels.Label, dst *target.Target) (uint64, outcome) {
 	// Discovered labels: the target's own over the group's. An empty value means absent, as in Prometheus, and a
 	// target label set to empty still hides the group's label. The group's labels are sorted once per group; only
 	// the target's few labels are sorted here, then both are merged.
@@ -111,7 +111,7 @@ func (b *builder) build(jc *jobConfig, tLabels model.LabelSet, group []labels.La
 			lb.Set(l.Name, l.Value)
 		}
 		if !relabel.ProcessBuilder(lb, jc.relabel...) {
-			return 0, nil, droppedByRelabel
+			return 0, droppedByRelabel
 		}
 		// Relabeling appends new labels at the end and edits others in place: nearly sorted.
 		b.post = b.post[:0]
@@ -120,7 +120,7 @@ func (b *builder) build(jc *jobConfig, tLabels model.LabelSet, group []labels.La
 		post = b.post
 	}
 	if !valid(jc, post) {
-		return 0, nil, droppedInvalid
+		return 0, droppedInvalid
 	}
 
 	// Identity: the relabeled labels without __meta_*, in name order, hashed. The job label is among them.
@@ -136,9 +136,9 @@ func (b *builder) build(jc *jobConfig, tLabels model.LabelSet, group []labels.La
 	}
 	b.hbuf = hb
 	h := xxhash.Sum64(hb)
-	t := b.encode()
-	t.Hash = h
-	return h, t, kept
+	b.encode(dst)
+	dst.Hash = h
+	return h, kept
 }
 
 // valid repeats the checks scrape.PopulateLabels makes after relabeling on the sorted final labels; a target
@@ -188,7 +188,7 @@ const (
 // encode writes the target's http_sd entry from the sorted discovered labels and builds the Target. Address and
 // Node are views into the encoded bytes when they appear there verbatim, which saves two allocations a target; the
 // item is never modified after this, so the views stay valid.
-func (b *builder) encode() *target.Target {
+func (b *builder) encode(t *target.Target) {
 	var addrVal, nodeVal string
 	nodeRank := len(nodeLabels) + 1
 	var sliceKind, sliceName, epKind, epName string
@@ -250,7 +250,7 @@ func (b *builder) encode() *target.Target {
 
 	item := make([]byte, len(buf))
 	copy(item, buf)
-	t := &target.Target{Item: item, Address: addrVal, Node: nodeVal}
+	*t = target.Target{Item: item, Address: addrVal, Node: nodeVal}
 	if addrStart >= 0 {
 		t.Address = viewString(item[addrStart:addrEnd])
 	} else {
@@ -261,7 +261,6 @@ func (b *builder) encode() *target.Target {
 	} else if nodeVal != "" {
 		t.Node = strings.Clone(nodeVal)
 	}
-	return t
 }
 
 // viewString returns a string sharing b's memory. b must never change afterwards.

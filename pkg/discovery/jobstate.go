@@ -28,11 +28,14 @@ type groupState struct {
 	discovered, dropped int
 }
 
-// entry is one kept discovery entry: its identity and the target built from it.
+// entry is one kept discovery entry: its identity and the target built from it. The target lives in the entry
+// itself, which saves an allocation a target; t points at it, or at an equal target served before (see keep).
+// A group's entries are allocated anew on every rebuild and never written after, as targets are shared.
 type entry struct {
-	hash uint64
-	t    *target.Target
-	idx  int32
+	hash   uint64
+	t      *target.Target
+	idx    int32
+	target target.Target
 }
 
 // ref locates one entry: which group and which index in it. The fixed rule for duplicates orders refs by (group
@@ -154,18 +157,23 @@ func (js *jobState) rebuild(b *builder, gs *groupState, tg *targetgroup.Group, h
 	js.setGroup(gs, tg)
 	gs.hash, gs.hashed = hash, hashed
 	gs.discovered, gs.dropped = len(tg.Targets), 0
-	entries := gs.entries[:0]
+	var entries []entry
+	if len(tg.Targets) > 0 {
+		entries = make([]entry, 0, len(tg.Targets))
+	}
 	group := b.groupLabels(tg.Labels)
 	for i, tl := range tg.Targets {
-		h, t, out := b.build(js.cfg, tl, group)
+		entries = append(entries, entry{idx: int32(i)})
+		e := &entries[len(entries)-1]
+		h, out := b.build(js.cfg, tl, group, &e.target)
 		if out != kept {
+			entries = entries[:len(entries)-1]
 			gs.dropped++
 			continue
 		}
-		entries = append(entries, entry{hash: h, t: t, idx: int32(i)})
-		js.addEntry(h, ref{g: gs, idx: int32(i), t: t})
+		e.hash, e.t = h, &e.target
+		js.addEntry(h, ref{g: gs, idx: int32(i), t: e.t})
 	}
-	clear(entries[len(entries):cap(entries)])
 	gs.entries = entries
 	js.discovered += gs.discovered
 	js.dropped += gs.dropped
