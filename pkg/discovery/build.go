@@ -28,14 +28,17 @@ const (
 // builder turns discovered entries into targets. It owns scratch space reused across entries, so building a
 // target allocates only the target and its encoded item.
 type builder struct {
-	lb     *labels.Builder
-	group  []labels.Label
-	own    []labels.Label
-	merged []labels.Label
-	full   []labels.Label
-	post   []labels.Label
-	buf    []byte
-	hbuf   []byte
+	lb *labels.Builder
+	// orders are recently seen sorted label name lists of groups; see groupLabels.
+	orders    [4][]string
+	nextOrder int
+	group     []labels.Label
+	own       []labels.Label
+	merged    []labels.Label
+	full      []labels.Label
+	post      []labels.Label
+	buf       []byte
+	hbuf      []byte
 }
 
 func newBuilder() *builder {
@@ -44,14 +47,52 @@ func newBuilder() *builder {
 
 // groupLabels returns a group's labels sorted by name, without empty values, for build. The result is reused
 // scratch space, valid until the next call.
+//
+// Groups of one kind (the pods of one workload, say) carry the same label names, and sorting them is a good part
+// of the cost of a target. So the last few sorted name lists are remembered: a group with exactly those names is
+// read in order by lookups, without iterating and sorting. A lookup that misses proves the names differ, and equal
+// length with every name present proves they are the same, so a remembered list is never applied wrongly.
 func (b *builder) groupLabels(ls model.LabelSet) []labels.Label {
 	b.group = b.group[:0]
+	for _, names := range b.orders {
+		if len(names) != len(ls) || len(names) == 0 {
+			continue
+		}
+		hit := true
+		for _, n := range names {
+			v, ok := ls[model.LabelName(n)]
+			if !ok {
+				hit = false
+				break
+			}
+			if v != "" {
+				b.group = append(b.group, labels.Label{Name: n, Value: string(v)})
+			}
+		}
+		if hit {
+			return b.group
+		}
+		b.group = b.group[:0]
+	}
+	all := b.group
 	for ln, lv := range ls {
-		if lv != "" {
-			b.group = append(b.group, labels.Label{Name: string(ln), Value: string(lv)})
+		all = append(all, labels.Label{Name: string(ln), Value: string(lv)})
+	}
+	sortLabels(all)
+	if len(all) > 0 {
+		names := make([]string, len(all))
+		for i, l := range all {
+			names[i] = l.Name
+		}
+		b.orders[b.nextOrder] = names
+		b.nextOrder = (b.nextOrder + 1) % len(b.orders)
+	}
+	b.group = all[:0]
+	for _, l := range all {
+		if l.Value != "" {
+			b.group = append(b.group, l)
 		}
 	}
-	sortLabels(b.group)
 	return b.group
 }
 

@@ -105,6 +105,10 @@ func mutate(rng *rand.Rand, gs []*targetgroup.Group) []*targetgroup.Group {
 
 func randomGroup(rng *rand.Rand, src string) *targetgroup.Group {
 	g := &targetgroup.Group{Source: src, Labels: model.LabelSet{"__meta_group": model.LabelValue(strconv.Itoa(rng.IntN(3)))}}
+	// Varying group label names, some empty, some shadowed by a target label.
+	for range rng.IntN(3) {
+		g.Labels[model.LabelName("__meta_extra_"+strconv.Itoa(rng.IntN(4)))] = model.LabelValue([]string{"", "v", "w"}[rng.IntN(3)])
+	}
 	for range rng.IntN(4) {
 		// Few addresses and meta values: entries often merge into one target.
 		t := model.LabelSet{
@@ -113,6 +117,9 @@ func randomGroup(rng *rand.Rand, src string) *targetgroup.Group {
 		}
 		if rng.IntN(5) == 0 {
 			t["__meta_drop"] = "yes"
+		}
+		if rng.IntN(4) == 0 {
+			t["__meta_extra_1"] = model.LabelValue([]string{"", "t"}[rng.IntN(2)])
 		}
 		g.Targets = append(g.Targets, t)
 	}
