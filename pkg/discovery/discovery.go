@@ -140,7 +140,8 @@ func (d *Discovery) Run(ctx context.Context) error {
 	// The manager lives as long as the context given to New; Run waits only for its own goroutines.
 	errc := make(chan error, 1)
 	go func() {
-		if err := d.manager.Run(); err != nil {
+		// Run reports its context's end as an error; only anything else is a failure.
+		if err := d.manager.Run(); err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
 			errc <- fmt.Errorf("discovery manager: %w", err)
 		}
 	}()
@@ -167,7 +168,10 @@ func (d *Discovery) Run(ctx context.Context) error {
 		case err := <-errc:
 			cancel()
 			return err
-		case snap := <-d.manager.SyncCh():
+		case snap, ok := <-d.manager.SyncCh():
+			if !ok {
+				return nil // the manager stopped: the context given to New ended
+			}
 			d.latestMu.Lock()
 			d.latest = snap
 			d.latestMu.Unlock()
