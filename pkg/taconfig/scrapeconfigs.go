@@ -29,6 +29,7 @@ func ScrapeConfigsJSON(cfgs []*promconfig.ScrapeConfig, revealSecrets bool) ([]b
 		if err != nil {
 			return nil, fmt.Errorf("encoding scrape config %q: %w", c.JobName, err)
 		}
+		stripEqualRegex(v)
 		out[c.JobName] = v
 	}
 	b, err := json.Marshal(out)
@@ -222,4 +223,28 @@ func isZero(v reflect.Value) bool {
 		return true
 	}
 	return v.IsZero()
+}
+
+// stripEqualRegex removes "regex" from keepequal and dropequal rules. Marshalling writes the default regex, and
+// Prometheus versions affected by prometheus/prometheus#12534, which collectors may embed, reject such a rule when
+// reading it back, and with it the whole configuration. (v0.316 reads it back fine; the regex is the default
+// anyway, so leaving it out changes nothing for newer readers.)
+func stripEqualRegex(job any) {
+	m, ok := job.(map[string]any)
+	if !ok {
+		return
+	}
+	for _, key := range []string{"relabel_configs", "metric_relabel_configs"} {
+		rules, _ := m[key].([]any)
+		for _, r := range rules {
+			rule, ok := r.(map[string]any)
+			if !ok {
+				continue
+			}
+			switch rule["action"] {
+			case "keepequal", "dropequal":
+				delete(rule, "regex")
+			}
+		}
+	}
 }

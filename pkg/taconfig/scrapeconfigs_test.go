@@ -74,3 +74,37 @@ func TestScrapeConfigsJSON(t *testing.T) {
 		t.Error("the process-global MarshalSecretValue was changed")
 	}
 }
+
+func TestScrapeConfigsJSONEqualRulesReadBack(t *testing.T) {
+	const in = `collector_namespace: obs
+config:
+  scrape_configs:
+  - job_name: j
+    relabel_configs:
+    - source_labels: [a]
+      target_label: b
+      action: keepequal
+    metric_relabel_configs:
+    - source_labels: [a]
+      target_label: b
+      action: dropequal
+`
+	c, err := Parse("ta.yaml", []byte(in), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scs, _ := c.ScrapeConfigs()
+	b, err := ScrapeConfigsJSON(scs, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What a collector does: read the job back as a Prometheus scrape config (JSON is YAML).
+	var jobs map[string]json.RawMessage
+	if err := json.Unmarshal(b, &jobs); err != nil {
+		t.Fatal(err)
+	}
+	back := "collector_namespace: obs\nconfig:\n  scrape_configs:\n  - " + string(jobs["j"]) + "\n"
+	if _, err := Parse("back.yaml", []byte(back), nil); err != nil {
+		t.Errorf("served scrape config does not load back: %v\n%s", err, jobs["j"])
+	}
+}
