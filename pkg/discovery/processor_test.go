@@ -332,3 +332,19 @@ func (v byAddress) Swap(i, j int) {
 	v.Upsert[i], v.Upsert[j] = v.Upsert[j], v.Upsert[i]
 	v.Hashes[i], v.Hashes[j] = v.Hashes[j], v.Hashes[i]
 }
+
+func TestRegexOnlyChangeReprocesses(t *testing.T) {
+	cfg := func(re string) string {
+		return "scrape_configs:\n- job_name: j\n  relabel_configs:\n  - source_labels: [__address__]\n    regex: " + re + "\n    action: keep\n"
+	}
+	p := newTestProcessor(t, cfg("x:1"))
+	p.Process(map[string][]*targetgroup.Group{"j": {group("g", nil, ls("__address__", "x:1"), ls("__address__", "y:1"))}})
+	chs, err := p.SetJobs(scrapeConfigs(t, cfg("y:1")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := views(t, chs)
+	if len(got) != 1 || len(got[0].Upsert) != 1 || got[0].Upsert[0].Address != "y:1" || len(got[0].Remove) != 1 {
+		t.Errorf("want x:1 removed and y:1 added, got %+v", got)
+	}
+}
