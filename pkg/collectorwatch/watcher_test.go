@@ -141,10 +141,7 @@ func TestNotReadyMemberKeepsItsPlaceForTheGracePeriod(t *testing.T) {
 
 	h.update(pod("c-1", "n1", "b", corev1.PodRunning, false))
 	h.quiet(200 * time.Millisecond)
-	deadline := time.Now().Add(5 * time.Second)
-	for !h.clock.HasWaiters() && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
+	h.waitWaiters(true)
 	h.clock.Step(29 * time.Second)
 	h.quiet(100 * time.Millisecond)
 	h.clock.Step(time.Second)
@@ -158,7 +155,11 @@ func TestReadyAgainWithinGraceChangesNothing(t *testing.T) {
 	h := start(t, 30*time.Second, pod("c-0", "n1", "a", corev1.PodRunning, true))
 	h.expect("c-0")
 	h.update(pod("c-0", "n1", "a", corev1.PodRunning, false))
+	// Events arrive asynchronously: let the watcher arm its timer, then see the pod ready again (timer gone),
+	// before time moves on.
+	h.waitWaiters(true)
 	h.update(pod("c-0", "n1", "a", corev1.PodRunning, true))
+	h.waitWaiters(false)
 	h.clock.Step(time.Minute)
 	h.update(pod("c-0", "n1", "changed-ip", corev1.PodRunning, true))
 	got := h.next()
@@ -188,5 +189,17 @@ func TestInvalidInputs(t *testing.T) {
 	factory := informers.NewSharedInformerFactory(fake.NewClientset(), 0)
 	if _, err := New(factory.Core().V1().Pods(), -time.Second, func([]target.Collector) {}, nil); err == nil {
 		t.Error("a negative grace period was accepted")
+	}
+}
+
+// waitWaiters waits until the fake clock has (or has no) pending timers.
+func (h *harness) waitWaiters(want bool) {
+	h.t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for h.clock.HasWaiters() != want {
+		if time.Now().After(deadline) {
+			h.t.Fatalf("fake clock waiters never became %v", want)
+		}
+		time.Sleep(2 * time.Millisecond)
 	}
 }
