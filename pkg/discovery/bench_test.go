@@ -2,10 +2,12 @@ package discovery
 
 import (
 	"fmt"
+	"runtime"
 	"strconv"
 	"testing"
 
 	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/config"
 	"github.com/prometheus/prometheus/discovery/targetgroup"
 )
 
@@ -86,6 +88,7 @@ func BenchmarkFullPass(b *testing.B) {
 						b.Fatalf("got %d job changes", len(chs))
 					}
 				}
+				b.ReportMetric(retainedPerTarget(b, cfgs, snap, n), "retained-B/target")
 			})
 		}
 		snap = nil
@@ -112,4 +115,22 @@ func BenchmarkOneGroupChanged(b *testing.B) {
 			b.Fatalf("unexpected changes %v", chs)
 		}
 	}
+}
+
+// retainedPerTarget measures the heap a processor keeps after a full pass, per discovered target: the memory a TA
+// holds for its targets, beyond the discovery manager's own groups.
+func retainedPerTarget(b *testing.B, cfgs []*config.ScrapeConfig, snap map[string][]*targetgroup.Group, n int) float64 {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	p := NewProcessor(true, nil)
+	if _, err := p.SetJobs(cfgs); err != nil {
+		b.Fatal(err)
+	}
+	chs := p.Process(snap)
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	runtime.KeepAlive(p)
+	runtime.KeepAlive(chs)
+	return float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) / float64(n)
 }
