@@ -34,15 +34,15 @@ func RepoRoot() string {
 }
 
 // Start builds the control plane when needed (KUBEBUILDER_ASSETS overrides), starts it and installs every CRD
-// in manifests/crd, waiting until they are served.
-func Start() (*Env, error) {
+// in manifests/crd and in extraCRDDirs (paths relative to the repository root), waiting until they are served.
+func Start(extraCRDDirs ...string) (*Env, error) {
 	assets, err := assetsDir()
 	if err != nil {
 		return nil, err
 	}
 	env := &envtest.Environment{
 		BinaryAssetsDirectory: assets,
-		CRDDirectoryPaths:     []string{filepath.Join(RepoRoot(), "manifests", "crd")},
+		CRDDirectoryPaths:     crdDirs(extraCRDDirs),
 		ErrorIfCRDPathMissing: true,
 	}
 	cfg, err := env.Start()
@@ -60,6 +60,14 @@ func (e *Env) AdminKubeConfig(user string) ([]byte, error) {
 		return nil, fmt.Errorf("add user %s: %w", user, err)
 	}
 	return u.KubeConfig()
+}
+
+func crdDirs(extra []string) []string {
+	dirs := []string{filepath.Join(RepoRoot(), "manifests", "crd")}
+	for _, d := range extra {
+		dirs = append(dirs, filepath.Join(RepoRoot(), d))
+	}
+	return dirs
 }
 
 // Stop stops the API server and etcd and removes their data.
