@@ -35,4 +35,13 @@ kube::codegen::gen_client \
 
 rm -rf "$ROOT/manifests/crd"
 go tool controller-gen crd:crdVersions=v1,maxDescLen=400 paths=./apis/... output:crd:artifacts:config=manifests/crd
-echo "generated: apis/**/zz_generated.deepcopy.go, generated/, manifests/crd/" >&2
+
+# Test data for the Prometheus CR suites: the monitoring.coreos.com CRDs, generated from the Prometheus Operator's
+# Go types at the version go.mod pins (not copied YAML), so the API server validates monitors exactly as a cluster
+# running that version would. Only the kinds the target allocator watches are kept; the Prometheus, Alertmanager
+# and ThanosRuler CRDs are megabytes the tests never use.
+rm -rf "$ROOT/test/crds/monitoring"
+go tool controller-gen crd paths=github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1/... \
+  output:crd:artifacts:config=test/crds/monitoring
+rm -f "$ROOT"/test/crds/monitoring/monitoring.coreos.com_{alertmanagers,prometheuses,prometheusrules,thanosrulers}.yaml
+echo "generated: apis/**/zz_generated.deepcopy.go, generated/, manifests/crd/, test/crds/" >&2

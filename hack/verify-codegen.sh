@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fails when the generated code or the CRD manifest differ from what hack/update-codegen.sh produces now.
+# Fails when the generated code, the CRD manifest or the test CRDs differ from what hack/update-codegen.sh produces now.
 # It regenerates into a copy of the tree, so the working tree is never touched.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -9,7 +9,7 @@ cd "$ROOT"
 tar --exclude=./.git --exclude=./bin -cf - . | tar -C "$TMP" -xf -
 "$TMP/hack/update-codegen.sh" >/dev/null 2>"$TMP/.codegen.log" || { cat "$TMP/.codegen.log" >&2; exit 1; }
 status=0
-for d in apis generated manifests/crd; do
+for d in apis generated manifests/crd test/crds; do
   if ! diff -ruN "$ROOT/$d" "$TMP/$d" >"$TMP/.diff" 2>&1; then
     echo "verify-codegen: $d is out of date; run hack/update-codegen.sh" >&2
     head -50 "$TMP/.diff" >&2
