@@ -27,8 +27,10 @@ func FuzzRewriteCollectorConfig(f *testing.F) {
 	f.Add("receivers: {prometheus: {config: {scrape_configs: [{job_name: 'a b/c', file_sd_configs: [{files: [x.json]}]}]}}}\n")
 	f.Add("")
 
-	opts := Options{CollectorName: "fuzz", CollectorIDPlaceholder: "${env:POD_NAME}"}
+	f.Add("receivers:\n  prometheus:\n  prometheus/b:\n    target_allocator: {endpoint: x}\n")
 	f.Fuzz(func(t *testing.T, config string) {
+		// Both forms must be idempotent: with and without the target_allocator block.
+		opts := Options{CollectorName: "fuzz", CollectorIDPlaceholder: "${env:POD_NAME}", PrometheusCR: len(config)%2 == 1}
 		out, err := RewriteCollectorConfig(config, opts)
 		if err != nil {
 			var e *Error

@@ -16,9 +16,24 @@ type Options struct {
 	// http://<CollectorName>-targetallocator:80.
 	CollectorName string
 	// CollectorIDPlaceholder is written after collector_id= ; "" means
-	// DefaultCollectorIDPlaceholder.
+	// DefaultCollectorIDPlaceholder. With PrometheusCR it is also the target_allocator
+	// block's collector_id, where it must be a reference the collector expands to a
+	// non-empty pod name, "${env:POD_NAME}" (or "${POD_NAME}") with POD_NAME set: the
+	// receiver rejects an empty collector_id or one still containing "${" after expansion,
+	// and the seed's bare "$POD_NAME" reaches the TA literally, so the TA can only place
+	// that collector through its source-IP fallback.
 	CollectorIDPlaceholder string
+	// PrometheusCR also gives every prometheus receiver a target_allocator block (TA
+	// endpoint, TargetAllocatorInterval, collector_id), so that the collector pulls the
+	// jobs the TA makes from Prometheus Operator resources from /scrape_configs: those
+	// jobs are not in the collector config, and http_sd alone would never reach them.
+	// Without it the output is exactly the seed's http_sd form.
+	PrometheusCR bool
 }
+
+// TargetAllocatorInterval is how often a collector in target_allocator mode asks the TA for
+// its scrape configs (the reference operator's value).
+const TargetAllocatorInterval = "30s"
 
 // TAOptions are the TA settings that go into the TA's config file, under the reference
 // TA's key names so that either TA reads the file.

@@ -11,6 +11,9 @@ import (
 // parsed document so that the rewrite can edit it in place.
 type receiver struct {
 	name string
+	// node is the receiver's value in the document (a mapping, or a null scalar for
+	// `prometheus:`), where the target_allocator block goes.
+	node *yaml.Node
 	// global is the receiver's config.global, or nil.
 	global *yaml.Node
 	jobs   []job
@@ -80,7 +83,7 @@ func findReceivers(doc *yaml.Node) ([]receiver, error) {
 }
 
 func readReceiver(name string, v *yaml.Node) (receiver, error) {
-	r := receiver{name: name}
+	r := receiver{name: name, node: v}
 	if isNull(v) {
 		return r, nil
 	}

@@ -14,6 +14,8 @@ import (
 var rewriteCases = []struct {
 	name        string
 	placeholder string
+	// prometheusCR sets Options.PrometheusCR.
+	prometheusCR bool
 	// jobs are the job names ScrapeJobs must return.
 	jobs []string
 }{
@@ -26,13 +28,14 @@ var rewriteCases = []struct {
 	}},
 	{name: "anchors", jobs: []string{"base", "merged", "aliased"}},
 	{name: "comments", jobs: []string{"commented", "second"}},
+	{name: "prometheus-cr", placeholder: "${env:POD_NAME}", prometheusCR: true, jobs: []string{"self"}},
 }
 
 func TestRewriteCases(t *testing.T) {
 	for _, tc := range rewriteCases {
 		t.Run(tc.name, func(t *testing.T) {
 			in := readTestdata(t, "cases/"+tc.name+".yaml")
-			opts := Options{CollectorName: "demo", CollectorIDPlaceholder: tc.placeholder}
+			opts := Options{CollectorName: "demo", CollectorIDPlaceholder: tc.placeholder, PrometheusCR: tc.prometheusCR}
 			got, err := RewriteCollectorConfig(in, opts)
 			if err != nil {
 				t.Fatal(err)

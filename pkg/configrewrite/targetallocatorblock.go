@@ -1,0 +1,45 @@
+package configrewrite
+
+import "go.yaml.in/yaml/v3"
+
+// setTargetAllocatorBlock gives a prometheus receiver the target_allocator block that makes the
+// collector poll the TA's /scrape_configs, where the jobs made from Prometheus Operator
+// resources are. The operator owns the block: a user's block is replaced (key, position and
+// comments kept), because a stale endpoint or id would silently scrape nothing. A block that
+// is already exactly ours is left as it is, so that rewriting a rewritten config changes
+// nothing. r is the receiver's value; a null receiver (`prometheus:`) becomes a mapping.
+func setTargetAllocatorBlock(r *yaml.Node, endpoint, collectorID string) {
+	want := mapping(
+		scalar("endpoint"), scalar(endpoint),
+		scalar("interval"), scalar(TargetAllocatorInterval),
+		scalar("collector_id"), scalar(collectorID),
+	)
+	if r.Kind != yaml.MappingNode {
+		// Only a null gets here: findReceivers rejects any other non-mapping receiver.
+		r.Kind, r.Tag, r.Value, r.Style = yaml.MappingNode, "!!map", "", 0
+		r.Content = nil
+	}
+	for i := 0; i+1 < len(r.Content); i += 2 {
+		if k := r.Content[i]; k.Kind == yaml.ScalarNode && k.Value == "target_allocator" {
+			if !sameStringMapping(r.Content[i+1], want) {
+				r.Content[i+1] = want
+			}
+			return
+		}
+	}
+	r.Content = append(r.Content, scalar("target_allocator"), want)
+}
+
+// sameStringMapping reports whether a is a mapping with exactly b's keys and string values,
+// in b's order.
+func sameStringMapping(a, b *yaml.Node) bool {
+	if a.Kind != yaml.MappingNode || len(a.Content) != len(b.Content) {
+		return false
+	}
+	for i, n := range a.Content {
+		if n.Kind != yaml.ScalarNode || n.Value != b.Content[i].Value {
+			return false
+		}
+	}
+	return true
+}
