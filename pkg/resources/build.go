@@ -25,6 +25,7 @@ func Build(col *v1alpha1.OpenTelemetryCollector, opts Options) (*Children, error
 		config, err = configrewrite.RewriteCollectorConfig(col.Spec.Config, configrewrite.Options{
 			CollectorName:          col.Name,
 			CollectorIDPlaceholder: placeholder,
+			PrometheusCR:           col.Spec.TargetAllocator.PrometheusCR.Enabled,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("rewriting the collector config: %w", err)

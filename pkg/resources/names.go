@@ -32,6 +32,10 @@ const (
 	CollectorContainerName       = "otc-container"
 	TargetAllocatorContainerName = "ta-container"
 
+	// TargetAllocatorCollectorNameEnv tells the TA the name of its OpenTelemetryCollector, the object it reports
+	// Events on (the namespace is OTELCOL_NAMESPACE).
+	TargetAllocatorCollectorNameEnv = "OTELCOL_COLLECTOR_NAME"
+
 	// MetricsPort is the collector's own telemetry port, served by the monitoring Service.
 	MetricsPort = 8888
 	// TargetAllocatorPort is the TA's HTTP port (container); the Service exposes it on 80.

@@ -110,6 +110,11 @@ func taDeployment(col *v1alpha1.OpenTelemetryCollector, opts Options, config str
 		// The TA watches collector pods in its own namespace; the env var overrides the config file.
 		Name:      "OTELCOL_NAMESPACE",
 		ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.namespace"}},
+	}, {
+		// The TA reports what it sees in Prometheus CRs as Events on this collector; the operator turns them into
+		// the collector's status, which only the operator writes.
+		Name:  TargetAllocatorCollectorNameEnv,
+		Value: col.Name,
 	}}, ta.Env...)
 	probe := func(path string) *corev1.Probe {
 		return &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{

@@ -31,6 +31,12 @@ func monitoringRule() rbacv1.PolicyRule {
 	}
 }
 
+// referencedObjectsRule lets the TA read the Secrets and ConfigMaps that monitors reference (basic auth, bearer
+// tokens, TLS material). It comes with monitoringRule: without Prometheus CRs no job refers to them.
+func referencedObjectsRule() rbacv1.PolicyRule {
+	return rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"secrets", "configmaps"}, Verbs: readVerbs}
+}
+
 // TargetAllocatorRoleRules are the TA's rights in its own namespace: collector pods and discovery of
 // same-namespace targets, its config, and Events on its collector (it reports what it sees there, never in status).
 func TargetAllocatorRoleRules(col *v1alpha1.OpenTelemetryCollector) []rbacv1.PolicyRule {
@@ -41,17 +47,21 @@ func TargetAllocatorRoleRules(col *v1alpha1.OpenTelemetryCollector) []rbacv1.Pol
 		rbacv1.PolicyRule{APIGroups: []string{"", "events.k8s.io"}, Resources: []string{"events"}, Verbs: []string{"create", "patch"}},
 	)
 	if col.Spec.TargetAllocator.PrometheusCR.Enabled {
-		rules = append(rules, monitoringRule())
+		// configmaps are already readable above; secrets only come with monitors.
+		rules = append(rules, monitoringRule(),
+			rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"secrets"}, Verbs: readVerbs})
 	}
 	return rules
 }
 
 // TargetAllocatorClusterRoleRules are the TA's rights across namespaces, granted only when its jobs need them.
+// With Prometheus CRs the namespace selectors may pick any namespace, so the monitors and the Secrets and
+// ConfigMaps they reference are read cluster-wide (namespaces too, to evaluate the selectors).
 func TargetAllocatorClusterRoleRules(col *v1alpha1.OpenTelemetryCollector) []rbacv1.PolicyRule {
 	rules := discoveryRules()
 	rules = append(rules, rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"nodes", "namespaces"}, Verbs: readVerbs})
 	if col.Spec.TargetAllocator.PrometheusCR.Enabled {
-		rules = append(rules, monitoringRule())
+		rules = append(rules, monitoringRule(), referencedObjectsRule())
 	}
 	return rules
 }
