@@ -90,6 +90,11 @@ func New(cfg Config) (*Controller, error) {
 				return nil, err
 			}
 		}
+		if n.TargetAllocatorEvents != nil {
+			if err := c.watchTargetAllocatorEvents(n.TargetAllocatorEvents.Informer()); err != nil {
+				return nil, err
+			}
+		}
 	}
 	for _, inf := range cfg.Cluster.informers() {
 		if err := c.watchChildren(inf); err != nil {

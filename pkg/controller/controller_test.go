@@ -59,10 +59,13 @@ func newFixture(t *testing.T, col *v1alpha1.OpenTelemetryCollector, kubeObjs ...
 	otelFactory := otelinformers.NewSharedInformerFactory(f.otel, 0)
 	kubeFactory := informers.NewSharedInformerFactoryWithOptions(f.kube, 0,
 		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = ManagedBySelector }))
+	eventFactory := informers.NewSharedInformerFactoryWithOptions(f.kube, 0, TargetAllocatorEventsOption())
+	scope := NamespaceInformersFrom("", otelFactory, kubeFactory)
+	scope.TargetAllocatorEvents = TargetAllocatorEventsFrom(eventFactory)
 	c, err := New(Config{
 		KubeClient: f.kube,
 		OtelClient: f.otel,
-		Namespaces: []NamespaceInformers{NamespaceInformersFrom("", otelFactory, kubeFactory)},
+		Namespaces: []NamespaceInformers{scope},
 		Cluster:    ClusterInformersFrom(kubeFactory),
 		Recorder:   f.recorder,
 		Options:    resources.Options{CollectorImage: "collector:1", TargetAllocatorImage: "ta:1"},
@@ -72,6 +75,7 @@ func newFixture(t *testing.T, col *v1alpha1.OpenTelemetryCollector, kubeObjs ...
 	}
 	otelFactory.Start(ctx.Done())
 	kubeFactory.Start(ctx.Done())
+	eventFactory.Start(ctx.Done())
 	for _, s := range c.synced {
 		for !s() {
 			time.Sleep(10 * time.Millisecond)

@@ -20,6 +20,17 @@ const (
 	// ReasonReconcileFailed: writing a child failed; the key is retried with backoff.
 	ReasonReconcileFailed = "ReconcileFailed"
 
-	// ConditionReady is the one condition the operator maintains.
+	// ConditionReady tells whether the children match the spec.
 	ConditionReady = "Ready"
+
+	// ConditionPrometheusCRDiscovery is the target allocator's latest report on Prometheus Operator resources
+	// (from its Events; see prometheusCRCondition). Only collectors with prometheusCR enabled have it.
+	ConditionPrometheusCRDiscovery = "PrometheusCRDiscovery"
+	// ReasonAwaitingTargetAllocator: the target allocator has not reported yet.
+	ReasonAwaitingTargetAllocator = "AwaitingTargetAllocator"
+
+	// The reasons of the target allocator's Events that the condition follows, as the TA sends them.
+	ReasonMonitorInvalid     = "MonitorInvalid"     // Warning: a monitor gives no jobs; the message names it
+	ReasonNoMonitorsSelected = "NoMonitorsSelected" // Warning: the selectors select nothing
+	ReasonMonitorsSelected   = "MonitorsSelected"   // Normal: what is selected
 )

@@ -31,6 +31,10 @@ type NamespaceInformers struct {
 	Roles                rbacinformers.RoleInformer
 	RoleBindings         rbacinformers.RoleBindingInformer
 	PodDisruptionBudgets policyinformers.PodDisruptionBudgetInformer
+	// TargetAllocatorEvents are the target allocator's Events on collectors, from a factory built with
+	// TargetAllocatorEventsOption (TargetAllocatorEventsFrom); they become the PrometheusCRDiscovery condition.
+	// Optional: without it the condition is Unknown until set otherwise.
+	TargetAllocatorEvents coreinformers.EventInformer
 }
 
 // ClusterInformers watch the cluster-scoped children (the TA's ClusterRole and binding).

@@ -45,6 +45,12 @@ func (c *Controller) newStatus(col *v1alpha1.OpenTelemetryCollector, children *r
 		c.recorder.Event(col, "Warning", cond.Reason, cond.Message)
 	}
 	meta.SetStatusCondition(&st.Conditions, cond)
+	// Independent of the children: the target allocator's last report holds also while the spec is invalid.
+	if pcr := prometheusCRCondition(col, c.targetAllocatorEvents(col)); pcr != nil {
+		meta.SetStatusCondition(&st.Conditions, *pcr)
+	} else {
+		meta.RemoveStatusCondition(&st.Conditions, ConditionPrometheusCRDiscovery)
+	}
 	if children == nil {
 		return st
 	}
