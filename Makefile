@@ -9,7 +9,7 @@ BIN := bin
 LDFLAGS := -s -w -X github.com/otelcol-operator/otelcol-operator/pkg/version.Version=$(VERSION)
 PLATFORMS := linux/amd64 linux/arm64
 
-.PHONY: all generate verify build test unit-test integration-test lint control-plane demo images clean
+.PHONY: all generate verify build test unit-test lint control-plane demo demo-once images clean
 
 all: lint build test
 
@@ -32,6 +32,14 @@ control-plane:
 ## test: unit and integration tests (builds the control plane first when missing)
 test:
 	KUBEBUILDER_ASSETS="$$(hack/control-plane.sh)" go test -count=1 -timeout 20m $(GO_PACKAGES)
+
+## demo: the whole system on a local control plane (operator, target allocators, stand-in pods, real targets)
+demo: build
+	go run ./test/demo -bin $(BIN)
+
+## demo-once: the same, one round and exit (what the tests run)
+demo-once: build
+	go run ./test/demo -bin $(BIN) -once
 
 ## unit-test: tests that need no control plane
 unit-test:

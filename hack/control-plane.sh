@@ -27,13 +27,21 @@ FLAGS=(-trimpath -buildvcs=false)
 TAGS=notest,grpcnotrace
 cd "$MOD"
 start=$SECONDS
-step() { echo "control-plane: $* ($((SECONDS - start))s elapsed; a cold build takes 4-8 minutes)" >&2; }
-step "building kube-apiserver $K8S_VERSION"
-go build "${FLAGS[@]}" -tags="$TAGS" -ldflags="-s -w$X" -o "$BIN/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver
-step "building etcd"
-go build "${FLAGS[@]}" -ldflags="-s -w" -o "$BIN/etcd" go.etcd.io/etcd/server/v3
-step "building kubectl"
-go build "${FLAGS[@]}" -tags="$TAGS" -ldflags="-s -w$X" -o "$BIN/kubectl" k8s.io/kubernetes/cmd/kubectl
+step() { echo "control-plane: $* ($((SECONDS - start))s elapsed; a cold build takes 4-8 minutes, later runs seconds)" >&2; }
+# A cold compile is silent for minutes; a heartbeat shows it is alive.
+build() {
+  local what=$1; shift
+  step "building $what"
+  ( while sleep 15; do echo "control-plane: still building $what ($((SECONDS - start))s)" >&2; done ) &
+  local heartbeat=$!
+  local status=0
+  go build "$@" || status=$?
+  kill "$heartbeat" 2>/dev/null; wait "$heartbeat" 2>/dev/null || true
+  return $status
+}
+build "kube-apiserver $K8S_VERSION" "${FLAGS[@]}" -tags="$TAGS" -ldflags="-s -w$X" -o "$BIN/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver
+build etcd "${FLAGS[@]}" -ldflags="-s -w" -o "$BIN/etcd" go.etcd.io/etcd/server/v3
+build kubectl "${FLAGS[@]}" -tags="$TAGS" -ldflags="-s -w$X" -o "$BIN/kubectl" k8s.io/kubernetes/cmd/kubectl
 "$BIN/kube-apiserver" --version >&2
 "$BIN/etcd" --version | sed -n 1p >&2
 touch "$BIN/.complete"
