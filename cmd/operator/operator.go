@@ -89,8 +89,12 @@ func newOperator(ctx context.Context, o *options, reg prometheus.Registerer) (*o
 	for _, ns := range namespaces {
 		otelFactory := otelinformers.NewSharedInformerFactoryWithOptions(otel, o.resync, otelinformers.WithNamespace(ns))
 		kubeFactory := informers.NewSharedInformerFactoryWithOptions(kube, o.resync, informers.WithNamespace(ns), managed)
-		scopes = append(scopes, controller.NamespaceInformersFrom(ns, otelFactory, kubeFactory))
-		op.starters = append(op.starters, otelFactory, kubeFactory)
+		// The target allocator's Events on collectors (it may not write their status; the operator does).
+		eventFactory := informers.NewSharedInformerFactoryWithOptions(kube, o.resync, informers.WithNamespace(ns), controller.TargetAllocatorEventsOption())
+		scope := controller.NamespaceInformersFrom(ns, otelFactory, kubeFactory)
+		scope.TargetAllocatorEvents = controller.TargetAllocatorEventsFrom(eventFactory)
+		scopes = append(scopes, scope)
+		op.starters = append(op.starters, otelFactory, kubeFactory, eventFactory)
 	}
 	clusterFactory := informers.NewSharedInformerFactoryWithOptions(kube, o.resync, managed)
 	op.starters = append(op.starters, clusterFactory)

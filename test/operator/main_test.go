@@ -206,10 +206,13 @@ func startOperator(ctx context.Context, adminCfg *rest.Config) (func(), error) {
 	managed := informers.WithTweakListOptions(func(lo *metav1.ListOptions) { lo.LabelSelector = controller.ManagedBySelector })
 	otelFactory := otelinformers.NewSharedInformerFactory(otel, resync)
 	kubeFactory := informers.NewSharedInformerFactoryWithOptions(kube, resync, managed)
+	eventFactory := informers.NewSharedInformerFactoryWithOptions(kube, resync, controller.TargetAllocatorEventsOption())
+	scope := controller.NamespaceInformersFrom("", otelFactory, kubeFactory)
+	scope.TargetAllocatorEvents = controller.TargetAllocatorEventsFrom(eventFactory)
 	c, err := controller.New(controller.Config{
 		KubeClient: kube,
 		OtelClient: otel,
-		Namespaces: []controller.NamespaceInformers{controller.NamespaceInformersFrom("", otelFactory, kubeFactory)},
+		Namespaces: []controller.NamespaceInformers{scope},
 		Cluster:    controller.ClusterInformersFrom(kubeFactory),
 		Recorder:   recorder,
 		Options:    resources.Options{CollectorImage: collectorImage, TargetAllocatorImage: taImage},
@@ -219,6 +222,7 @@ func startOperator(ctx context.Context, adminCfg *rest.Config) (func(), error) {
 	}
 	otelFactory.Start(ctx.Done())
 	kubeFactory.Start(ctx.Done())
+	eventFactory.Start(ctx.Done())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -230,6 +234,7 @@ func startOperator(ctx context.Context, adminCfg *rest.Config) (func(), error) {
 		<-done
 		otelFactory.Shutdown()
 		kubeFactory.Shutdown()
+		eventFactory.Shutdown()
 		broadcaster.Shutdown()
 	}, nil
 }
