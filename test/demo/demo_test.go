@@ -5,6 +5,7 @@ import (
 	"context"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -44,6 +45,14 @@ func TestDemoHeadless(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("demo output lacks %q", want)
 		}
+	}
+	// The share fetched with the unexpanded $POD_NAME from the pod's IP equals the share fetched by name.
+	m := regexp.MustCompile(`asks by name: (\d+) web targets; asks as \$POD_NAME from its pod IP 127\.0\.0\.\d+: (\d+) web targets`).FindStringSubmatch(out.String())
+	if m == nil || m[1] != m[2] {
+		t.Errorf("unexpanded collector id not served by source IP: %v", m)
+	}
+	if !strings.Contains(out.String(), "which is no collector, gets 0 targets") {
+		t.Error("a caller that is no collector got targets")
 	}
 	if strings.Contains(out.String(), "127.0.0.1:19108") {
 		t.Error("the target dropped by the api job's relabel rule was served")

@@ -126,12 +126,22 @@ func run(ctx context.Context, o options, out io.Writer) (err error) {
 	// One round: the state as applied, one collector more, then two fewer.
 	plan := []int32{3, 4, 2}
 	for round := 0; ; round++ {
-		for _, replicas := range plan {
+		for i, replicas := range plan {
 			if err := d.scaleAndShow(ctx, local.Name, replicas); err != nil {
 				return err
 			}
+			if round == 0 && i == 0 {
+				if err := d.showUnexpandedID(ctx, local.Name); err != nil {
+					return err
+				}
+			}
 			if o.once && round == 0 && replicas == plan[len(plan)-1] {
 				return nil
+			}
+			if round == 0 && i == len(plan)-1 {
+				fmt.Fprintf(out, "\n== live view: the collectors keep changing every %s; press Ctrl-C to stop everything\n", o.step)
+				fmt.Fprintf(out, "   try: %s --kubeconfig %s get otelcol,statefulsets,pods\n", filepath.Join(env.BinDir, "kubectl"), d.kubeconfig)
+				fmt.Fprintf(out, "        curl '%s/jobs/web/targets?collector_id=%s-collector-0'\n", d.taURLs[local.Name], local.Name)
 			}
 			select {
 			case <-ctx.Done():

@@ -20,6 +20,8 @@ import (
 type Env struct {
 	// Config reaches the API server as a cluster admin.
 	Config *rest.Config
+	// BinDir holds kube-apiserver, etcd and kubectl.
+	BinDir string
 	env    *envtest.Environment
 }
 
@@ -49,7 +51,7 @@ func Start(extraCRDDirs ...string) (*Env, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start control plane from %s: %w", assets, err)
 	}
-	return &Env{Config: cfg, env: env}, nil
+	return &Env{Config: cfg, BinDir: assets, env: env}, nil
 }
 
 // AdminKubeConfig returns a kubeconfig file's content for a new cluster-admin user, for processes (the operator,
