@@ -21,6 +21,8 @@ type options struct {
 	listenAddr   string
 	kubeconfig   string
 	readyTimeout time.Duration
+	// enablePrometheusCR turns on prometheus_cr.enabled, as the reference's flag does.
+	enablePrometheusCR bool
 }
 
 func parseFlags(args []string) (*options, error) {
@@ -33,6 +35,8 @@ func parseFlags(args []string) (*options, error) {
 	fs.StringVar(&o.kubeconfig, "kubeconfig-path", "", "alias of --kubeconfig, for drop-in use in place of the reference target allocator")
 	fs.DurationVar(&o.readyTimeout, "ready-timeout", 30*time.Second,
 		"longest wait for jobs whose discovery delivers nothing before /readyz turns 200 anyway")
+	fs.BoolVar(&o.enablePrometheusCR, "enable-prometheus-cr-watcher", false,
+		"watch ServiceMonitors, PodMonitors, Probes and ScrapeConfigs (sets prometheus_cr.enabled)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	promconfig "github.com/prometheus/prometheus/config"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -21,14 +22,13 @@ import (
 	"github.com/otelcol-operator/otelcol-operator/pkg/collectorwatch"
 	"github.com/otelcol-operator/otelcol-operator/pkg/discovery"
 	"github.com/otelcol-operator/otelcol-operator/pkg/server"
-	"github.com/otelcol-operator/otelcol-operator/pkg/taconfig"
 	"github.com/otelcol-operator/otelcol-operator/pkg/target"
 )
 
 // run wires the target allocator: the collector watcher and discovery push into the allocator, and the HTTP
 // server reads the allocator's snapshots. It returns when ctx ends (SIGTERM) or a part fails.
 func run(ctx context.Context, o *options) error {
-	cfg, err := taconfig.Load(o.configFile)
+	cfg, err := loadConfig(o.configFile, o.enablePrometheusCR)
 	if err != nil {
 		return err
 	}
@@ -52,10 +52,8 @@ func run(ctx context.Context, o *options) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", o.configFile, err)
 	}
-	// Plain HTTP never carries credentials: they are redacted in /scrape_configs.
-	scrapeConfigsJSON, err := taconfig.ScrapeConfigsJSON(scrapeConfigs, false)
-	if err != nil {
-		return err
+	if cfg.AllowInsecureAuthSecrets {
+		klog.InfoS("WARNING: allow_insecure_auth_secrets is set: /scrape_configs serves credentials in clear on plain HTTP to anyone who can reach it; prefer https.enabled (mTLS)")
 	}
 
 	registry := prometheus.NewRegistry()
@@ -89,36 +87,91 @@ func run(ctx context.Context, o *options) error {
 	if err != nil {
 		return err
 	}
-	if err := disc.ApplyConfig(scrapeConfigs); err != nil {
+	jobs, err := newJobs(scrapeConfigs, disc.ApplyConfig, cfg.AllowInsecureAuthSecrets, registry)
+	if err != nil {
 		return err
+	}
+	var promCR *prometheusCR
+	if cfg.PrometheusCR.Enabled {
+		// Discovery gets its first configuration with the first full load of monitors, not before: applied
+		// earlier, it could turn ready on the static jobs alone and serve collectors lists without the CR jobs.
+		promCR, err = newPrometheusCR(ctx, restConfig, kube, cfg, registry, func(cr []*promconfig.ScrapeConfig) {
+			if err := jobs.update(cr); err != nil {
+				klog.ErrorS(err, "Applying scrape configs from monitoring resources; keeping the previous ones")
+			}
+		})
+		if err != nil {
+			return err
+		}
+		defer promCR.shutdown()
+	} else if err := jobs.update(nil); err != nil {
+		return err
+	}
+	ready := func() bool {
+		return watcher.HasSynced() && disc.Ready() && (promCR == nil || promCR.watcher.HasSynced())
 	}
 
 	handler, err := server.New(server.Options{
 		Snapshot:      alloc.Snapshot,
-		ScrapeConfigs: func() []byte { return scrapeConfigsJSON },
-		Ready:         func() bool { return watcher.HasSynced() && disc.Ready() },
+		ScrapeConfigs: jobs.plainBody,
+		Ready:         ready,
 		Registerer:    registry,
 		Gatherer:      registry,
 	})
 	if err != nil {
 		return err
 	}
+	servers := []*http.Server{{Handler: handler, ReadHeaderTimeout: 10 * time.Second}}
+	listeners := []net.Listener{}
+	if cfg.HTTPS.Enabled {
+		// A second handler over the same snapshot whose /scrape_configs carries credentials. It registers no
+		// metrics (they would clash with the first handler's), so its requests are not in the HTTP metrics.
+		secured, err := server.New(server.Options{
+			Snapshot:      alloc.Snapshot,
+			ScrapeConfigs: jobs.securedBody,
+			Ready:         ready,
+			Gatherer:      registry,
+		})
+		if err != nil {
+			return err
+		}
+		l, err := httpsListener(cfg.HTTPS)
+		if err != nil {
+			return err
+		}
+		defer l.Close()
+		servers = append(servers, &http.Server{Handler: secured, ReadHeaderTimeout: 10 * time.Second})
+		listeners = append(listeners, l)
+	}
 	listener, err := net.Listen("tcp", listenAddr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", listenAddr, err)
 	}
-	httpServer := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second}
+	listeners = append([]net.Listener{listener}, listeners...)
 	klog.InfoS("Target allocator starting", "listenAddr", listener.Addr().String(), "namespace", cfg.CollectorNamespace,
-		"strategy", cfg.AllocationStrategy, "jobs", len(scrapeConfigs), "config", o.configFile)
+		"strategy", cfg.AllocationStrategy, "jobs", len(scrapeConfigs), "config", o.configFile,
+		"prometheusCR", cfg.PrometheusCR.Enabled, "https", cfg.HTTPS.Enabled)
 
-	errs := make(chan error, 3)
+	errs := make(chan error, 5)
 	var wg sync.WaitGroup
+	for i, srv := range servers {
+		l := listeners[i]
+		wg.Go(func() {
+			if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				errs <- fmt.Errorf("http server on %s: %w", l.Addr(), err)
+			}
+		})
+	}
 	wg.Go(func() {
-		if err := httpServer.Serve(listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			errs <- fmt.Errorf("http server: %w", err)
+		if promCR != nil {
+			// Discovery's bounded wait for jobs without targets starts with its first configuration, which
+			// comes with the first full load of monitors.
+			select {
+			case <-promCR.watcher.Synced():
+			case <-ctx.Done():
+				return
+			}
 		}
-	})
-	wg.Go(func() {
 		if err := disc.Run(ctx); err != nil {
 			errs <- fmt.Errorf("discovery: %w", err)
 		}
@@ -128,6 +181,14 @@ func run(ctx context.Context, o *options) error {
 			errs <- fmt.Errorf("collector watcher: %w", err)
 		}
 	})
+	if promCR != nil {
+		wg.Go(func() {
+			if err := promCR.watcher.Run(ctx); err != nil && ctx.Err() == nil {
+				errs <- fmt.Errorf("prometheus CR watcher: %w", err)
+			}
+		})
+		promCR.start(ctx.Done())
+	}
 	factory.Start(ctx.Done())
 
 	var runErr error
@@ -139,10 +200,15 @@ func run(ctx context.Context, o *options) error {
 	cancel()
 	shutdownCtx, cancelShutdown := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancelShutdown()
-	if err := httpServer.Shutdown(shutdownCtx); err != nil && runErr == nil {
-		runErr = fmt.Errorf("http server shutdown: %w", err)
+	for _, srv := range servers {
+		if err := srv.Shutdown(shutdownCtx); err != nil && runErr == nil {
+			runErr = fmt.Errorf("http server shutdown: %w", err)
+		}
 	}
 	factory.Shutdown()
+	if promCR != nil {
+		promCR.shutdown()
+	}
 	wg.Wait()
 	return runErr
 }

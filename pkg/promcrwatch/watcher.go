@@ -64,6 +64,7 @@ type Watcher struct {
 	synced    []cache.InformerSynced
 	trigger   chan struct{}
 	done      atomic.Bool
+	doneCh    chan struct{}
 	metrics   *metrics
 	reporter  *reporter
 
@@ -101,6 +102,7 @@ func New(opts Options) (*Watcher, error) {
 			DenyNamespaces:                  s.DenyNamespaces,
 		},
 		trigger:  make(chan struct{}, 1),
+		doneCh:   make(chan struct{}),
 		reporter: newReporter(opts.Recorder, opts.Collector),
 	}
 	if err := w.selectors.Validate(); err != nil {
@@ -213,6 +215,9 @@ func (w *Watcher) poke() {
 // (possibly none) reached the sink.
 func (w *Watcher) HasSynced() bool { return w.done.Load() }
 
+// Synced is closed when HasSynced turns true.
+func (w *Watcher) Synced() <-chan struct{} { return w.doneCh }
+
 // Run waits for the caches, pushes the first result, then recomputes after each burst of changes until ctx ends.
 func (w *Watcher) Run(ctx context.Context) error {
 	if !cache.WaitForCacheSync(ctx.Done(), w.synced...) {
@@ -225,6 +230,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 	}
 	w.recompute()
 	w.done.Store(true)
+	close(w.doneCh)
 	timer := time.NewTimer(0)
 	if !timer.Stop() {
 		<-timer.C

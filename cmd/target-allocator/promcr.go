@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync"
+
+	monitoringinformers "github.com/prometheus-operator/prometheus-operator/pkg/client/informers/externalversions"
+	monitoringclient "github.com/prometheus-operator/prometheus-operator/pkg/client/versioned"
+	"github.com/prometheus/client_golang/prometheus"
+	promconfig "github.com/prometheus/prometheus/config"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/client-go/informers"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/kubernetes/scheme"
+	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/record"
+	"k8s.io/klog/v2"
+
+	"github.com/otelcol-operator/otelcol-operator/pkg/promcrwatch"
+	"github.com/otelcol-operator/otelcol-operator/pkg/taconfig"
+)
+
+// prometheusCR is the running watch of monitoring resources: its watcher, and the factories and Event
+// broadcaster that main owns for it.
+type prometheusCR struct {
+	watcher     *promcrwatch.Watcher
+	monitoring  monitoringinformers.SharedInformerFactory
+	core        informers.SharedInformerFactory
+	broadcaster record.EventBroadcaster
+	stopOnce    sync.Once
+}
+
+// newPrometheusCR builds the clients and factories for watching monitoring resources. Secrets, ConfigMaps and
+// Namespaces come from a factory of their own: the TA's other factory is filtered to collector pods.
+func newPrometheusCR(ctx context.Context, restConfig *rest.Config, kube kubernetes.Interface, cfg *taconfig.Config,
+	reg prometheus.Registerer, sink func([]*promconfig.ScrapeConfig)) (*prometheusCR, error) {
+	mon, err := monitoringclient.NewForConfig(restConfig)
+	if err != nil {
+		return nil, fmt.Errorf("monitoring.coreos.com client: %w", err)
+	}
+	p := &prometheusCR{
+		monitoring: monitoringinformers.NewSharedInformerFactory(mon, 0),
+		core:       informers.NewSharedInformerFactory(kube, 0),
+	}
+	collector := promcrwatch.CollectorRef(os.Getenv(promcrwatch.CollectorNameEnv), cfg.CollectorNamespace, cfg.CollectorSelector)
+	var recorder record.EventRecorder
+	if collector != nil {
+		p.broadcaster = record.NewBroadcaster(record.WithContext(ctx))
+		p.broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: kube.CoreV1().Events("")})
+		recorder = p.broadcaster.NewRecorder(scheme.Scheme, corev1.EventSource{Component: "target-allocator"})
+	} else {
+		klog.InfoS("No OpenTelemetryCollector known: problems with monitoring resources are logged but not reported as Events",
+			"hint", "set "+promcrwatch.CollectorNameEnv+" or an app.kubernetes.io/instance label in collector_selector")
+	}
+	core := p.core.Core().V1()
+	p.watcher, err = promcrwatch.New(promcrwatch.Options{
+		Monitoring: p.monitoring,
+		Discovery:  kube.Discovery(),
+		Namespaces: core.Namespaces(),
+		Secrets:    core.Secrets(),
+		ConfigMaps: core.ConfigMaps(),
+		Settings:   cfg.PrometheusCR,
+		Recorder:   recorder,
+		Collector:  collector,
+		Registerer: reg,
+		Sink:       sink,
+	})
+	if err != nil {
+		p.shutdown()
+		return nil, err
+	}
+	return p, nil
+}
+
+func (p *prometheusCR) start(stop <-chan struct{}) {
+	p.monitoring.Start(stop)
+	p.core.Start(stop)
+}
+
+// shutdown waits for the informers to stop and flushes nothing more to the API; safe to call more than once.
+func (p *prometheusCR) shutdown() {
+	p.stopOnce.Do(func() {
+		p.monitoring.Shutdown()
+		p.core.Shutdown()
+		if p.broadcaster != nil {
+			p.broadcaster.Shutdown()
+		}
+	})
+}
