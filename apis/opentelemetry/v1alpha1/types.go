@@ -247,7 +247,9 @@ type PrometheusCRSpec struct {
 
 // OpenTelemetryCollectorStatus is the observed state of a collector, written only by the operator.
 type OpenTelemetryCollectorStatus struct {
-	// Conditions: Ready tells whether the children match the spec, with the reason when they cannot.
+	// Conditions: Ready tells whether the children match the spec, with the reason when they cannot;
+	// PrometheusCRDiscovery (with prometheusCR enabled) reports what the target allocator found wrong with the
+	// selected monitors, naming them.
 	// +listType=map
 	// +listMapKey=type
 	// +optional

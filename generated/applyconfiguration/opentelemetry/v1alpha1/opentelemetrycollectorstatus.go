@@ -27,7 +27,9 @@ import (
 //
 // OpenTelemetryCollectorStatus is the observed state of a collector, written only by the operator.
 type OpenTelemetryCollectorStatusApplyConfiguration struct {
-	// Conditions: Ready tells whether the children match the spec, with the reason when they cannot.
+	// Conditions: Ready tells whether the children match the spec, with the reason when they cannot;
+	// PrometheusCRDiscovery (with prometheusCR enabled) reports what the target allocator found wrong with the
+	// selected monitors, naming them.
 	Conditions []v1.ConditionApplyConfiguration `json:"conditions,omitempty"`
 	// ObservedGeneration is the spec generation the status describes.
 	ObservedGeneration *int64 `json:"observedGeneration,omitempty"`
