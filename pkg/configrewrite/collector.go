@@ -13,10 +13,13 @@ import (
 // scrape configs pointing at the TA (the seed's behaviour): in each scrape config, every
 // service discovery key (static_configs and every *_sd_configs, http_sd_configs included) is
 // removed, and one http_sd_configs entry asking the TA for this collector's share of the
-// job's targets takes the place of the first one. With opts.PrometheusCR every prometheus
-// receiver also gets a target_allocator block (see setTargetAllocatorBlock). Everything else
-// keeps the user's order, comments and values, `$$` escapes included, because the collector
-// un-escapes them itself.
+// job's targets takes the place of the first one. With opts.PrometheusCR instead, every
+// prometheus receiver keeps no scrape config at all (`scrape_configs: []`) and gets a
+// target_allocator block (see setTargetAllocatorBlock), through which it pulls all its jobs,
+// the config's and those made from monitoring resources, from the TA's /scrape_configs: a job
+// left in scrape_configs would exist twice in the receiver. Everything else keeps the user's
+// order, comments and values, `$$` escapes included, because the collector un-escapes them
+// itself.
 func RewriteCollectorConfig(config string, opts Options) (string, error) {
 	base, err := taBaseURL(opts)
 	if err != nil {
@@ -27,11 +30,13 @@ func RewriteCollectorConfig(config string, opts Options) (string, error) {
 		return "", err
 	}
 	for _, r := range receivers {
+		if opts.PrometheusCR {
+			emptyScrapeConfigs(r.list)
+			setTargetAllocatorBlock(r.node, base, placeholder(opts))
+			continue
+		}
 		for _, j := range r.jobs {
 			pointAtTA(j.node, base+"/jobs/"+url.QueryEscape(j.name)+"/targets?collector_id="+placeholder(opts))
-		}
-		if opts.PrometheusCR {
-			setTargetAllocatorBlock(r.node, base, placeholder(opts))
 		}
 	}
 	return stableEncode(doc)

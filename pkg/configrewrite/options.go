@@ -23,11 +23,15 @@ type Options struct {
 	// and the seed's bare "$POD_NAME" reaches the TA literally, so the TA can only place
 	// that collector through its source-IP fallback.
 	CollectorIDPlaceholder string
-	// PrometheusCR also gives every prometheus receiver a target_allocator block (TA
-	// endpoint, TargetAllocatorInterval, collector_id), so that the collector pulls the
-	// jobs the TA makes from Prometheus Operator resources from /scrape_configs: those
-	// jobs are not in the collector config, and http_sd alone would never reach them.
-	// Without it the output is exactly the seed's http_sd form.
+	// PrometheusCR gives every prometheus receiver a target_allocator block (TA endpoint,
+	// TargetAllocatorInterval, collector_id) and empties its scrape_configs (written as
+	// `scrape_configs: []`; global and the other keys stay). The collector then pulls every
+	// job from the TA's /scrape_configs: the jobs the TA makes from Prometheus Operator
+	// resources, which are not in the collector config, and the config's own jobs, which
+	// the TA lists too, so that keeping them in scrape_configs as well would give each of
+	// them twice (double scraping or a job name clash). The TA's copy
+	// (TargetAllocatorConfig) keeps all jobs either way. Without it the output is exactly
+	// the seed's http_sd form.
 	PrometheusCR bool
 }
 

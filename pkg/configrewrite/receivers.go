@@ -16,7 +16,9 @@ type receiver struct {
 	node *yaml.Node
 	// global is the receiver's config.global, or nil.
 	global *yaml.Node
-	jobs   []job
+	// list is the receiver's config.scrape_configs when it is a list, or nil.
+	list *yaml.Node
+	jobs []job
 }
 
 // job is one entry of a receiver's config.scrape_configs.
@@ -115,6 +117,7 @@ func readReceiver(name string, v *yaml.Node) (receiver, error) {
 	if list.Kind != yaml.SequenceNode {
 		return r, errorf(KindScrapeConfigsNotList, "receiver %q: scrape_configs must be a list of scrape configs, got %s (line %d)", name, describe(list), list.Line)
 	}
+	r.list = list
 	for i, sc := range list.Content {
 		if sc.Kind != yaml.MappingNode {
 			return r, errorf(KindInvalidConfig, "receiver %q: scrape config #%d must be a mapping, got %s (line %d)", name, i+1, describe(sc), sc.Line)

@@ -28,7 +28,7 @@ var rewriteCases = []struct {
 	}},
 	{name: "anchors", jobs: []string{"base", "merged", "aliased"}},
 	{name: "comments", jobs: []string{"commented", "second"}},
-	{name: "prometheus-cr", placeholder: "${env:POD_NAME}", prometheusCR: true, jobs: []string{"self"}},
+	{name: "prometheus-cr", placeholder: "${env:POD_NAME}", prometheusCR: true, jobs: []string{"self", "kubernetes-pods", "flow"}},
 }
 
 func TestRewriteCases(t *testing.T) {
@@ -58,12 +58,18 @@ func TestRewriteCases(t *testing.T) {
 				t.Errorf("ScrapeJobs (-want +got):\n%s", diff)
 			}
 			// Every job is asked for at the TA under its escaped name, and the TA gets
-			// the name back by unescaping the path segment.
+			// the name back by unescaping the path segment. With Prometheus CRs no job is
+			// left in the collector copy: the receiver gets them all from the TA.
 			want := placeholder(opts)
 			for _, j := range jobs {
 				u := "http://demo-targetallocator:80/jobs/" + url.QueryEscape(j) + "/targets?collector_id=" + want
-				if !strings.Contains(got, "url: "+u+"\n") {
-					t.Errorf("no http_sd url %q in\n%s", u, got)
+				if has := strings.Contains(got, "url: "+u+"\n"); has == tc.prometheusCR {
+					t.Errorf("http_sd url %q present: %v, want %v, in\n%s", u, has, !tc.prometheusCR, got)
+				}
+			}
+			if tc.prometheusCR {
+				if left := collectorJobs(t, got); len(left) != 0 {
+					t.Errorf("collector copy still has jobs %q with PrometheusCR:\n%s", left, got)
 				}
 			}
 

@@ -3,11 +3,12 @@ package configrewrite
 import "go.yaml.in/yaml/v3"
 
 // setTargetAllocatorBlock gives a prometheus receiver the target_allocator block that makes the
-// collector poll the TA's /scrape_configs, where the jobs made from Prometheus Operator
-// resources are. The operator owns the block: a user's block is replaced (key, position and
-// comments kept), because a stale endpoint or id would silently scrape nothing. A block that
-// is already exactly ours is left as it is, so that rewriting a rewritten config changes
-// nothing. r is the receiver's value; a null receiver (`prometheus:`) becomes a mapping.
+// collector poll the TA's /scrape_configs, where all its jobs are: the config's own and those
+// made from Prometheus Operator resources. The operator owns the block: a user's block is
+// replaced (key, position and comments kept), because a stale endpoint or id would silently
+// scrape nothing. A block that is already exactly ours is left as it is, so that rewriting a
+// rewritten config changes nothing. r is the receiver's value; a null receiver
+// (`prometheus:`) becomes a mapping.
 func setTargetAllocatorBlock(r *yaml.Node, endpoint, collectorID string) {
 	want := mapping(
 		scalar("endpoint"), scalar(endpoint),
@@ -42,4 +43,16 @@ func sameStringMapping(a, b *yaml.Node) bool {
 		}
 	}
 	return true
+}
+
+// emptyScrapeConfigs removes every job from a receiver's scrape_configs list (nil: the receiver
+// has none), which is then written as `scrape_configs: []`: with a target_allocator block the
+// receiver gets every job, the config's included, from the TA's /scrape_configs, and accepts
+// an empty list. The key stays, with its comments; the removed jobs' comments go with them.
+// Anchors were expanded by normalize, so no alias elsewhere points into the removed jobs.
+func emptyScrapeConfigs(list *yaml.Node) {
+	if list == nil || len(list.Content) == 0 {
+		return
+	}
+	list.Content = nil
 }

@@ -1,32 +1,76 @@
 package configrewrite
 
 import (
+	"fmt"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
 
-// TestPrometheusCRSeed: with Prometheus CRs the seed's rewritten config gains exactly one
-// target_allocator block on its receiver and nothing else changes.
-func TestPrometheusCRSeed(t *testing.T) {
-	opts := Options{CollectorName: "collector-with-ta", CollectorIDPlaceholder: "${env:POD_NAME}"}
-	plain, err := RewriteCollectorConfig(seedConfig(t), opts)
-	if err != nil {
-		t.Fatal(err)
+// withTargetAllocator is the collector config with Prometheus CRs as YAML values, made
+// independently of the rewrite: the input with every prometheus receiver's scrape_configs
+// emptied (when present) and the operator's target_allocator block set.
+func withTargetAllocator(t *testing.T, in, endpoint, collectorID string) any {
+	t.Helper()
+	v := yamlValue(t, in)
+	receivers := v.(map[string]any)["receivers"].(map[string]any)
+	for name, r := range receivers {
+		if !isPrometheusReceiver(name) {
+			continue
+		}
+		m, _ := r.(map[string]any)
+		if m == nil {
+			m = map[string]any{}
+		}
+		if cfg, ok := m["config"].(map[string]any); ok {
+			if _, ok := cfg["scrape_configs"].([]any); ok {
+				cfg["scrape_configs"] = []any{}
+			}
+		}
+		m["target_allocator"] = map[string]any{"endpoint": endpoint, "interval": "30s", "collector_id": collectorID}
+		receivers[name] = m
 	}
-	opts.PrometheusCR = true
+	return v
+}
+
+// collectorJobs returns the job names left in the scrape_configs of the prometheus receivers
+// of a collector config.
+func collectorJobs(t *testing.T, config string) []string {
+	t.Helper()
+	var jobs []string
+	receivers, _ := yamlValue(t, config).(map[string]any)["receivers"].(map[string]any)
+	for name, r := range receivers {
+		if !isPrometheusReceiver(name) {
+			continue
+		}
+		m, _ := r.(map[string]any)
+		cfg, _ := m["config"].(map[string]any)
+		list, _ := cfg["scrape_configs"].([]any)
+		for _, sc := range list {
+			jn, _ := sc.(map[string]any)["job_name"]
+			jobs = append(jobs, fmt.Sprintf("%s: %v", name, jn))
+		}
+	}
+	return jobs
+}
+
+// TestPrometheusCRSeed: with Prometheus CRs the seed's receiver keeps no scrape config (its
+// job reaches the collector through the TA's /scrape_configs) and gains exactly one
+// target_allocator block; nothing else changes.
+func TestPrometheusCRSeed(t *testing.T) {
+	opts := Options{CollectorName: "collector-with-ta", CollectorIDPlaceholder: "${env:POD_NAME}", PrometheusCR: true}
 	got, err := RewriteCollectorConfig(seedConfig(t), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := yamlValue(t, plain).(map[string]any)
-	want["receivers"].(map[string]any)["prometheus"].(map[string]any)["target_allocator"] = map[string]any{
-		"endpoint":     "http://collector-with-ta-targetallocator:80",
-		"interval":     "30s",
-		"collector_id": "${env:POD_NAME}",
-	}
-	if diff := cmp.Diff(any(want), yamlValue(t, got)); diff != "" {
+	want := withTargetAllocator(t, seedConfig(t), "http://collector-with-ta-targetallocator:80", "${env:POD_NAME}")
+	if diff := cmp.Diff(want, yamlValue(t, got)); diff != "" {
 		t.Errorf("(-want +got):\n%s\n%s", diff, got)
+	}
+	if !strings.Contains(got, "\n      scrape_configs: []\n") {
+		t.Errorf("want an explicit empty scrape_configs in\n%s", got)
 	}
 	again, err := RewriteCollectorConfig(got, opts)
 	if err != nil {
@@ -34,6 +78,76 @@ func TestPrometheusCRSeed(t *testing.T) {
 	}
 	if diff := cmp.Diff(got, again); diff != "" {
 		t.Errorf("not idempotent (-once +twice):\n%s", diff)
+	}
+}
+
+// TestPrometheusCRNoDuplicateJobs: the TA's /scrape_configs lists every job of the config, so a
+// collector with a target_allocator block must not also have any of them in scrape_configs,
+// or each would exist twice in the receiver (double scraping or a job name clash). The jobs
+// stay known to ScrapeJobs and in the TA's copy, which serves them.
+func TestPrometheusCRNoDuplicateJobs(t *testing.T) {
+	for _, tc := range rewriteCases {
+		t.Run(tc.name, func(t *testing.T) {
+			in := readTestdata(t, "cases/"+tc.name+".yaml")
+			got, err := RewriteCollectorConfig(in, Options{CollectorName: "demo", CollectorIDPlaceholder: "${env:POD_NAME}", PrometheusCR: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if left := collectorJobs(t, got); len(left) != 0 {
+				t.Errorf("collector copy keeps jobs %q:\n%s", left, got)
+			}
+			for _, s := range []string{"job_name", "http_sd_configs", "static_configs", "/jobs/"} {
+				if strings.Contains(got, s) {
+					t.Errorf("collector copy still has %q:\n%s", s, got)
+				}
+			}
+			if tc.name == "comments" {
+				// Comments outside the removed jobs stay.
+				for _, c := range []string{"# Head comment of the document.", "# line comment on receivers", "# Foot comment of scrape_configs.", "# pipelines", "# Foot comment of the document."} {
+					if !strings.Contains(got, c) {
+						t.Errorf("comment %q lost:\n%s", c, got)
+					}
+				}
+			}
+			// Everything else (global, other keys, other receivers) is as the user wrote it.
+			want := withTargetAllocator(t, in, "http://demo-targetallocator:80", "${env:POD_NAME}")
+			if diff := cmp.Diff(want, yamlValue(t, got)); diff != "" {
+				t.Errorf("(-want +got):\n%s\n%s", diff, got)
+			}
+
+			jobs, err := ScrapeJobs(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.jobs, jobs); diff != "" {
+				t.Errorf("ScrapeJobs (-want +got):\n%s", diff)
+			}
+			ta, err := TargetAllocatorConfig(in, TAOptions{
+				CollectorNotReadyGracePeriod: 30 * time.Second,
+				PrometheusCR:                 PrometheusCROptions{Enabled: true},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var taJobs []string
+			for _, sc := range loadTAConfig(t, ta).ScrapeConfigs {
+				taJobs = append(taJobs, sc.JobName)
+			}
+			if diff := cmp.Diff(tc.jobs, taJobs); diff != "" {
+				t.Errorf("TA config jobs (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestPrometheusCROptionOnly: the same input gives the seed's http_sd form without the option.
+func TestPrometheusCROptionOnly(t *testing.T) {
+	got, err := RewriteCollectorConfig(seedConfig(t), Options{CollectorName: "collector-with-ta"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(got, "target_allocator:") || !strings.Contains(got, "http_sd_configs:") {
+		t.Errorf("without PrometheusCR want http_sd and no target_allocator block:\n%s", got)
 	}
 }
 
