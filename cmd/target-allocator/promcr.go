@@ -56,6 +56,10 @@ func newPrometheusCR(ctx context.Context, restConfig *rest.Config, kube kubernet
 			"hint", "set "+promcrwatch.CollectorNameEnv+" or an app.kubernetes.io/instance label in collector_selector")
 	}
 	core := p.core.Core().V1()
+	var global *promconfig.GlobalConfig
+	if cfg.PromConfig != nil {
+		global = &cfg.PromConfig.GlobalConfig
+	}
 	p.watcher, err = promcrwatch.New(promcrwatch.Options{
 		Monitoring: p.monitoring,
 		Discovery:  kube.Discovery(),
@@ -63,6 +67,7 @@ func newPrometheusCR(ctx context.Context, restConfig *rest.Config, kube kubernet
 		Secrets:    core.Secrets(),
 		ConfigMaps: core.ConfigMaps(),
 		Settings:   cfg.PrometheusCR,
+		Global:     global,
 		Recorder:   recorder,
 		Collector:  collector,
 		Registerer: reg,

@@ -2,9 +2,11 @@ package promcrwatch
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -44,6 +46,9 @@ type Options struct {
 	ConfigMaps coreinformers.ConfigMapInformer
 	// Settings are the TA config's prometheus_cr block.
 	Settings taconfig.PrometheusCR
+	// Global completes the generated jobs as the config file's global section completes its own jobs (scrape
+	// timeout, limits); nil means Prometheus' defaults.
+	Global *config.GlobalConfig
 	// Recorder and Collector receive Events about invalid monitors and empty selections; either nil: no Events.
 	Recorder  record.EventRecorder
 	Collector *corev1.ObjectReference
@@ -277,6 +282,18 @@ func (w *Watcher) recompute() {
 		return
 	}
 	res := promcr.Generate(selected, w.genOptions)
+	global := config.DefaultGlobalConfig
+	if w.opts.Global != nil {
+		global = *w.opts.Global
+	}
+	var incomplete []*promcr.ResourceError
+	res.ScrapeConfigs, incomplete = applyGlobal(res.ScrapeConfigs, global)
+	if len(incomplete) > 0 {
+		res.Errors = append(res.Errors, incomplete...)
+		slices.SortFunc(res.Errors, func(a, b *promcr.ResourceError) int {
+			return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
+		})
+	}
 
 	c := counts{
 		serviceMonitors: len(selected.ServiceMonitors), podMonitors: len(selected.PodMonitors),
