@@ -53,7 +53,7 @@ func run(ctx context.Context, o *options) error {
 		return fmt.Errorf("%s: %w", o.configFile, err)
 	}
 	if cfg.AllowInsecureAuthSecrets {
-		klog.InfoS("WARNING: allow_insecure_auth_secrets is set: /scrape_configs serves credentials in clear on plain HTTP to anyone who can reach it; prefer https.enabled (mTLS)")
+		klog.Warning("allow_insecure_auth_secrets is set: /scrape_configs serves credentials in clear on plain HTTP to anyone who can reach it; prefer https.enabled (mTLS)")
 	}
 
 	registry := prometheus.NewRegistry()
