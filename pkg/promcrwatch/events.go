@@ -76,12 +76,17 @@ func (r *reporter) report(errs []*promcr.ResourceError, c counts, selectorsSet b
 			msg = "the prometheus_cr selectors select no ServiceMonitor, PodMonitor, Probe or ScrapeConfig"
 		}
 	}
+	if len(errs) > 0 {
+		// The summary is newer than the per-resource Warnings above; as a Normal Event it would turn the
+		// collector's PrometheusCRDiscovery condition True while a resource is still invalid.
+		reason, eventType = ReasonMonitorInvalid, corev1.EventTypeWarning
+		msg = fmt.Sprintf("%s; %s", msg, errs[0].Error())
+	}
 	if summary := reason + ": " + msg; summary != r.summary {
 		r.summary = summary
 		klog.InfoS("Prometheus CR selection changed", "reason", reason, "message", msg)
-		if eventType == corev1.EventTypeWarning || selectorsSet {
-			r.event(eventType, reason, msg)
-		}
+		// Always reported, also when no selector is set, so the operator's condition never waits for ever.
+		r.event(eventType, reason, msg)
 	}
 }
 
