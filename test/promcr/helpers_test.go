@@ -5,18 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"sort"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/otelcol-operator/otelcol-operator/test/taprocess"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
@@ -25,79 +21,13 @@ import (
 // collectorName is the OpenTelemetryCollector the TAs of this suite report Events on.
 const collectorName = "main"
 
-// startTA runs the target allocator binary with config and waits until /readyz answers 200. extraEnv is added
-// to the process environment.
+// startTA runs the target allocator for namespace, reporting Events on collectorName.
 func startTA(t *testing.T, namespace, config string, extraEnv ...string) string {
 	t.Helper()
-	dir := t.TempDir()
-	configPath := filepath.Join(dir, "targetallocator.yaml")
-	if err := os.WriteFile(configPath, []byte(config), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	addr := freeAddr(t)
-	logPath := filepath.Join(dir, "ta.log")
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(taBinary, "--config-file="+configPath, "--listen-addr="+addr, "--kubeconfig="+kubeconfigPath)
-	cmd.Env = append(os.Environ(), "OTELCOL_NAMESPACE="+namespace, "OTELCOL_COLLECTOR_NAME="+collectorName)
-	cmd.Env = append(cmd.Env, extraEnv...)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("target allocator did not exit cleanly on SIGTERM: %v", err)
-			}
-		case <-time.After(15 * time.Second):
-			_ = cmd.Process.Kill()
-			t.Error("target allocator did not stop within 15s of SIGTERM")
-		}
-		logFile.Close()
-		if t.Failed() {
-			log, _ := os.ReadFile(logPath)
-			t.Logf("target allocator log:\n%s", log)
-		}
-	})
-	base := "http://" + addr
-	deadline := time.Now().Add(time.Minute)
-	for {
-		select {
-		case err := <-done:
-			log, _ := os.ReadFile(logPath)
-			t.Fatalf("target allocator exited: %v\n%s", err, log)
-		default:
-		}
-		resp, err := http.Get(base + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return base
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("target allocator not ready within a minute")
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	return suite.StartTA(t, namespace, config, append([]string{"OTELCOL_COLLECTOR_NAME=" + collectorName}, extraEnv...)...)
 }
 
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
+func freeAddr(t *testing.T) string { return taprocess.FreeAddr(t) }
 
 func get(client *http.Client, rawURL string) (string, error) {
 	if client == nil {

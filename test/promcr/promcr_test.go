@@ -48,7 +48,7 @@ prometheus_cr:
 
 func clients(t *testing.T) (kubernetes.Interface, monitoringclient.Interface) {
 	t.Helper()
-	return kubernetes.NewForConfigOrDie(restConfig), monitoringclient.NewForConfigOrDie(restConfig)
+	return kubernetes.NewForConfigOrDie(suite.Config), monitoringclient.NewForConfigOrDie(suite.Config)
 }
 
 // createService creates the Service "api" (label app=api) and an EndpointSlice with four ready endpoints

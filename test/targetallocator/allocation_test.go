@@ -121,7 +121,7 @@ func createNamespace(ctx context.Context, t *testing.T, kube kubernetes.Interfac
 func TestEveryTargetServedOnceAcrossCollectorChanges(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	kube := kubernetes.NewForConfigOrDie(restConfig)
+	kube := kubernetes.NewForConfigOrDie(suite.Config)
 	const ns = "ta-allocation"
 	createNamespace(ctx, t, kube, ns)
 	collectors := []string{"collector-0", "collector-1", "collector-2"}

@@ -7,11 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"sort"
-	"syscall"
 	"testing"
 	"time"
 
@@ -24,78 +20,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 )
-
-// startTA runs the target allocator binary with config and waits until /readyz answers 200.
-func startTA(t *testing.T, namespace, config string) string {
-	t.Helper()
-	dir := t.TempDir()
-	configPath := filepath.Join(dir, "targetallocator.yaml")
-	if err := os.WriteFile(configPath, []byte(config), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	addr := freeAddr(t)
-	logPath := filepath.Join(dir, "ta.log")
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(taBinary, "--config-file="+configPath, "--listen-addr="+addr, "--kubeconfig="+kubeconfigPath)
-	cmd.Env = append(os.Environ(), "OTELCOL_NAMESPACE="+namespace)
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("target allocator did not exit cleanly on SIGTERM: %v", err)
-			}
-		case <-time.After(15 * time.Second):
-			_ = cmd.Process.Kill()
-			t.Error("target allocator did not stop within 15s of SIGTERM")
-		}
-		logFile.Close()
-		if t.Failed() {
-			log, _ := os.ReadFile(logPath)
-			t.Logf("target allocator log:\n%s", log)
-		}
-	})
-	base := "http://" + addr
-	deadline := time.Now().Add(time.Minute)
-	for {
-		select {
-		case err := <-done:
-			log, _ := os.ReadFile(logPath)
-			t.Fatalf("target allocator exited: %v\n%s", err, log)
-		default:
-		}
-		resp, err := http.Get(base + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return base
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("target allocator not ready within a minute")
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
 
 // httpSD fetches url with Prometheus' own http_sd client, optionally from a given local IP, and returns the
 // target addresses it yields, sorted.

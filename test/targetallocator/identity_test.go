@@ -18,7 +18,7 @@ import (
 func TestUnexpandedCollectorIDServedBySourceIP(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	kube := kubernetes.NewForConfigOrDie(restConfig)
+	kube := kubernetes.NewForConfigOrDie(suite.Config)
 	const ns = "ta-identity"
 	createNamespace(ctx, t, kube, ns)
 	collectors := map[string]string{"collector-0": "127.0.0.31", "collector-1": "127.0.0.32", "collector-2": "127.0.0.33"}
