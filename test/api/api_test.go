@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -18,7 +17,6 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/utils/ptr"
-	"sigs.k8s.io/yaml"
 
 	v1alpha1 "github.com/otelcol-operator/otelcol-operator/apis/opentelemetry/v1alpha1"
 	"github.com/otelcol-operator/otelcol-operator/generated/clientset/versioned"
@@ -42,18 +40,14 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// seedExample decodes manifests/examples/collector-with-ta.yaml, the user's own example, verbatim.
+// seedExample decodes manifests/examples/collector-with-ta.yaml verbatim.
 func seedExample(t *testing.T) *v1alpha1.OpenTelemetryCollector {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "manifests", "examples", "collector-with-ta.yaml"))
+	c, err := testenv.Example(testenv.SeedExample)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var c v1alpha1.OpenTelemetryCollector
-	if err := yaml.UnmarshalStrict(raw, &c); err != nil {
-		t.Fatalf("decode seed example: %v", err)
-	}
-	return &c
+	return c
 }
 
 func newClient(t *testing.T) versioned.Interface {

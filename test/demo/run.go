@@ -16,7 +16,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
-	"sigs.k8s.io/yaml"
 
 	v1alpha1 "github.com/otelcol-operator/otelcol-operator/apis/opentelemetry/v1alpha1"
 	"github.com/otelcol-operator/otelcol-operator/generated/clientset/versioned"
@@ -32,12 +31,9 @@ type options struct {
 
 const namespace = "default"
 
-// The examples the demo applies: the user's own (its target is not reachable here, it shows the rewritten
-// config) and one whose static targets the demo serves on 127.0.0.1.
-var (
-	seedExample  = filepath.Join("manifests", "examples", "collector-with-ta.yaml")
-	localExample = filepath.Join("manifests", "examples", "collector-with-local-targets.yaml")
-)
+// localExample is the second example the demo applies, beside the user's own (testenv.SeedExample, whose target
+// is not reachable here; it shows the rewritten config): its static targets are served by the demo on 127.0.0.1.
+const localExample = "collector-with-local-targets.yaml"
 
 // demo holds what one run started, so that everything is stopped on the way out.
 type demo struct {
@@ -86,7 +82,7 @@ func run(ctx context.Context, o options, out io.Writer) (err error) {
 	if err := d.connect(env); err != nil {
 		return err
 	}
-	local, err := readExample(localExample)
+	local, err := testenv.Example(localExample)
 	if err != nil {
 		return err
 	}
@@ -96,7 +92,7 @@ func run(ctx context.Context, o options, out io.Writer) (err error) {
 	if err := d.startOperator(ctx, operatorBin); err != nil {
 		return err
 	}
-	seed, err := readExample(seedExample)
+	seed, err := testenv.Example(testenv.SeedExample)
 	if err != nil {
 		return err
 	}
@@ -150,18 +146,6 @@ func run(ctx context.Context, o options, out io.Writer) (err error) {
 			}
 		}
 	}
-}
-
-func readExample(path string) (*v1alpha1.OpenTelemetryCollector, error) {
-	raw, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), path))
-	if err != nil {
-		return nil, err
-	}
-	var c v1alpha1.OpenTelemetryCollector
-	if err := yaml.UnmarshalStrict(raw, &c); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return &c, nil
 }
 
 func (d *demo) connect(env *testenv.Env) error {

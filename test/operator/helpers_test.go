@@ -3,8 +3,6 @@ package operator_test
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -24,15 +22,11 @@ const timeout = 30 * time.Second
 // seedExample decodes manifests/examples/collector-with-ta.yaml verbatim.
 func seedExample(t *testing.T) *v1alpha1.OpenTelemetryCollector {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "manifests", "examples", "collector-with-ta.yaml"))
+	c, err := testenv.Example(testenv.SeedExample)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var c v1alpha1.OpenTelemetryCollector
-	if err := yaml.UnmarshalStrict(raw, &c); err != nil {
-		t.Fatal(err)
-	}
-	return &c
+	return c
 }
 
 func newNamespace(t *testing.T, ctx context.Context, name string) string {
