@@ -1,5 +1,5 @@
-// Package promcr turns Prometheus Operator monitoring resources (ServiceMonitor, PodMonitor)
-// into Prometheus scrape configs for the Target Allocator, and picks which resources apply
+// Package promcr turns Prometheus Operator monitoring resources (ServiceMonitor, PodMonitor,
+// Probe) into Prometheus scrape configs for the Target Allocator, and picks which resources apply
 // under the TA's prometheus_cr selectors.
 //
 // The Prometheus Operator's own generator (pkg/prometheus in its root module) does not build
@@ -23,6 +23,8 @@
 //     Prometheus Operator would sometimes only log (for example a missing Secret); a
 //     half-authenticated scrape is worse than a visible error.
 //
-// Probe and ScrapeConfig (v1alpha1) resources can be selected but not converted yet: each
+// Probes are converted with both target kinds (spec.targets.staticConfig, which wins when
+// both are set, and spec.targets.ingress); spec.prober.path defaults to /probe as in the
+// CRD. ScrapeConfig (v1alpha1) resources can be selected but not converted yet: each
 // selected one yields a *ResourceError wrapping ErrNotSupported.
 package promcr

@@ -109,10 +109,43 @@ func TestInvalidResources(t *testing.T) {
 			wantMsg: "cannot be configured at the same time",
 		},
 		{
-			name:   "probe not supported yet",
-			bad:    Resources{Probes: []*monitoringv1.Probe{{ObjectMeta: objectMeta("team-a", "blackbox", nil)}}},
-			want:   ResourceError{Kind: KindProbe, Namespace: "team-a", Name: "blackbox"},
-			wantIs: ErrNotSupported,
+			name: "invalid relabel regex on a Probe",
+			bad: Resources{Probes: []*monitoringv1.Probe{probe("team-b", "blackbox", func(p *monitoringv1.Probe) {
+				p.Spec.Targets.StaticConfig.RelabelConfigs = []monitoringv1.RelabelConfig{{SourceLabels: []monitoringv1.LabelName{"instance"}, Regex: "(unclosed", TargetLabel: "host"}}
+			})}},
+			want:    ResourceError{Kind: KindProbe, Namespace: "team-b", Name: "blackbox"},
+			wantMsg: `targets.staticConfig.relabelingConfigs[0]: invalid regex "(unclosed"`,
+		},
+		{
+			name: "invalid metric relabel regex on an ingress Probe",
+			bad: Resources{Probes: []*monitoringv1.Probe{probe("team-b", "ingresses", func(p *monitoringv1.Probe) {
+				p.Spec.Targets = monitoringv1.ProbeTargets{Ingress: &monitoringv1.ProbeTargetIngress{}}
+				p.Spec.MetricRelabelConfigs = []monitoringv1.RelabelConfig{{Regex: "a[", Action: "drop", SourceLabels: []monitoringv1.LabelName{"__name__"}}}
+			})}},
+			want:    ResourceError{Kind: KindProbe, Namespace: "team-b", Name: "ingresses"},
+			wantMsg: `metricRelabelings[0]: invalid regex "a["`,
+		},
+		{
+			name:    "probe without targets",
+			bad:     Resources{Probes: []*monitoringv1.Probe{{ObjectMeta: objectMeta("team-a", "blackbox", nil)}}},
+			want:    ResourceError{Kind: KindProbe, Namespace: "team-a", Name: "blackbox"},
+			wantMsg: "at least one of .spec.targets.staticConfig and .spec.targets.ingress is required",
+		},
+		{
+			name: "probe with a prober URL carrying a scheme",
+			bad: Resources{Probes: []*monitoringv1.Probe{probe("team-a", "blackbox", func(p *monitoringv1.Probe) {
+				p.Spec.ProberSpec.URL = "http://blackbox:9115/probe"
+			})}},
+			want:    ResourceError{Kind: KindProbe, Namespace: "team-a", Name: "blackbox"},
+			wantMsg: "prober.url:",
+		},
+		{
+			name: "probe with a missing secret",
+			bad: Resources{Probes: []*monitoringv1.Probe{probe("team-a", "blackbox", func(p *monitoringv1.Probe) {
+				p.Spec.BasicAuth = &monitoringv1.BasicAuth{Username: secretRef("creds", "user"), Password: secretRef("gone", "password")}
+			})}},
+			want:    ResourceError{Kind: KindProbe, Namespace: "team-a", Name: "blackbox"},
+			wantMsg: `basicAuth.password: secret team-a/gone key "password"`,
 		},
 		{
 			name:   "scrape config not supported yet",

@@ -75,6 +75,23 @@ func podMonitor(ns, name string, mutate func(*monitoringv1.PodMonitor)) *monitor
 	return pm
 }
 
+func probe(ns, name string, mutate func(*monitoringv1.Probe)) *monitoringv1.Probe {
+	p := &monitoringv1.Probe{
+		ObjectMeta: objectMeta(ns, name, map[string]string{"team": "a"}),
+		Spec: monitoringv1.ProbeSpec{
+			ProberSpec: monitoringv1.ProberSpec{URL: "blackbox-exporter.monitoring.svc:9115"},
+			Module:     "http_2xx",
+			Targets: monitoringv1.ProbeTargets{StaticConfig: &monitoringv1.ProbeTargetStaticConfig{
+				Targets: []string{"https://example.com", "https://example.org/health"},
+			}},
+		},
+	}
+	if mutate != nil {
+		mutate(p)
+	}
+	return p
+}
+
 func targetPort(v intstr.IntOrString) *intstr.IntOrString { return &v }
 
 func configMapRef(name, key string) *corev1.ConfigMapKeySelector {

@@ -119,6 +119,42 @@ func goldenCases() []goldenCase {
 				})
 			})}},
 		},
+		{
+			name: "probe_static_module",
+			res: Resources{Probes: []*monitoringv1.Probe{probe("team-a", "websites", func(p *monitoringv1.Probe) {
+				p.Spec.Interval = "30s"
+				p.Spec.ScrapeTimeout = "10s"
+				p.Spec.Params = []monitoringv1.ProbeParam{{Name: "module", Values: []string{"ignored"}}, {Name: "debug", Values: []string{"true"}}}
+				p.Spec.Targets.StaticConfig.Labels = map[string]string{"env": "prod"}
+				p.Spec.Targets.StaticConfig.RelabelConfigs = []monitoringv1.RelabelConfig{
+					{SourceLabels: []monitoringv1.LabelName{"instance"}, Regex: "https?://([^/]+).*", TargetLabel: "host", Replacement: ptr.To("$1")},
+				}
+				p.Spec.MetricRelabelConfigs = []monitoringv1.RelabelConfig{
+					{SourceLabels: []monitoringv1.LabelName{"__name__"}, Regex: "probe_dns_.*", Action: "drop"},
+				}
+				p.Spec.BasicAuth = &monitoringv1.BasicAuth{Username: secretRef("creds", "user"), Password: secretRef("creds", "password")}
+			})}},
+			opts: func(o *Options) { o.ScrapeInterval = mustDuration("1m") },
+		},
+		{
+			name: "probe_ingress",
+			res: Resources{Probes: []*monitoringv1.Probe{probe("team-a", "ingresses", func(p *monitoringv1.Probe) {
+				p.Spec.JobName = "blackbox"
+				p.Spec.ProberSpec = monitoringv1.ProberSpec{
+					URL:         "blackbox.monitoring.svc:9115",
+					Scheme:      ptr.To(monitoringv1.SchemeHTTPS),
+					Path:        "/custom/probe",
+					ProxyConfig: monitoringv1.ProxyConfig{ProxyURL: ptr.To("http://proxy.internal:3128")},
+				}
+				p.Spec.Targets = monitoringv1.ProbeTargets{Ingress: &monitoringv1.ProbeTargetIngress{
+					Selector:          metav1.LabelSelector{MatchLabels: map[string]string{"probe": "true"}, MatchExpressions: []metav1.LabelSelectorRequirement{{Key: "canary", Operator: metav1.LabelSelectorOpDoesNotExist}}},
+					NamespaceSelector: monitoringv1.NamespaceSelector{MatchNames: []string{"shop-eu", "shop-us"}},
+					RelabelConfigs: []monitoringv1.RelabelConfig{
+						{SourceLabels: []monitoringv1.LabelName{"__meta_kubernetes_ingress_class_name"}, TargetLabel: "ingress_class"},
+					},
+				}}
+			})}},
+		},
 	}
 }
 
@@ -213,6 +249,9 @@ func deepCopyResources(r Resources) Resources {
 	}
 	for _, pm := range r.PodMonitors {
 		out.PodMonitors = append(out.PodMonitors, pm.DeepCopy())
+	}
+	for _, p := range r.Probes {
+		out.Probes = append(out.Probes, p.DeepCopy())
 	}
 	return out
 }
