@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -113,7 +114,11 @@ func (k *childKind[T]) ensure(ctx context.Context, c *Controller, col *v1alpha1.
 	case apierrors.IsNotFound(err):
 		// The cache holds only objects labelled as ours, so it cannot tell "absent" from "someone else's". Ask the
 		// API (a read) before creating, so a taken name costs no write attempt on every resync.
-		if _, err := k.getLive(ctx, c, col.Namespace, name); err == nil {
+		if live, err := k.getLive(ctx, c, col.Namespace, name); err == nil {
+			if k.ownedBy(live, col) {
+				// Ours, just created: the cache lags behind our own write, and its add event requeues the collector.
+				return nil
+			}
 			r.conflicts = append(r.conflicts, fmt.Sprintf("%s %s exists and is not managed by this operator", k.kind, name))
 			return nil
 		} else if !apierrors.IsNotFound(err) {
@@ -162,9 +167,9 @@ func (k *childKind[T]) ensure(ctx context.Context, c *Controller, col *v1alpha1.
 	}
 	klog.FromContext(ctx).V(2).Info("Updating child", "kind", k.kind, "name", name)
 	if err := k.update(ctx, c, updated); err != nil {
-		if apierrors.IsInvalid(err) {
+		if apierrors.IsInvalid(err) && onlyImmutableFieldErrors(err) {
 			// An immutable field changed (a binding's roleRef, a StatefulSet's serviceName): replace the object;
-			// the next sync creates it anew.
+			// the next sync creates it anew. Any other invalid content comes from the CR: the running child stays.
 			if derr := k.remove(ctx, c, actual); derr == nil {
 				c.recorder.Eventf(col, "Normal", ReasonDeleted, "deleted %s %s to recreate it: %v", k.kind, name, err)
 				return fmt.Errorf("recreating %s %s: %w", k.kind, name, err)
@@ -208,4 +213,25 @@ func (k *childKind[T]) cleanup(ctx context.Context, c *Controller, namespace, na
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// onlyImmutableFieldErrors reports whether an Invalid error complains only about fields that cannot change after
+// creation, the one case where deleting and recreating a child is right.
+func onlyImmutableFieldErrors(err error) bool {
+	var status apierrors.APIStatus
+	if !errors.As(err, &status) {
+		return false
+	}
+	details := status.Status().Details
+	if details == nil || len(details.Causes) == 0 {
+		return false
+	}
+	for _, cause := range details.Causes {
+		if !strings.Contains(cause.Message, "field is immutable") &&
+			!strings.Contains(cause.Message, "cannot change roleRef") &&
+			!strings.Contains(cause.Message, "updates to statefulset spec for fields other than") {
+			return false
+		}
+	}
+	return true
 }
