@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -31,7 +32,9 @@ type Watcher struct {
 	pods    map[string]*podState
 	last    []target.Collector
 	started bool
-	synced  bool
+	// synced is read without w.mu: /readyz must answer at once even while a publish (which holds w.mu and
+	// calls into the allocator) waits behind a large allocation.
+	synced atomic.Bool
 }
 
 type podState struct {
@@ -85,7 +88,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 	w.mu.Lock()
 	w.started = true
 	w.publishLocked()
-	w.synced = true
+	w.synced.Store(true)
 	w.mu.Unlock()
 	klog.FromContext(ctx).V(2).Info("Collector watcher synced")
 
@@ -103,9 +106,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 
 // HasSynced reports whether the first collector set has been published.
 func (w *Watcher) HasSynced() bool {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.synced
+	return w.synced.Load()
 }
 
 // Collectors returns the current collector set, sorted by name.
@@ -196,7 +197,7 @@ func (w *Watcher) publishLocked() {
 		}
 	}
 	slices.SortFunc(next, func(a, b target.Collector) int { return strings.Compare(a.Name, b.Name) })
-	if w.synced && slices.Equal(next, w.last) {
+	if w.synced.Load() && slices.Equal(next, w.last) {
 		return
 	}
 	w.last = next

@@ -301,6 +301,8 @@ func TestNeedsClusterAccess(t *testing.T) {
 		{name: "pods in named own namespace", config: head + "        kubernetes_sd_configs: [{role: pod, namespaces: {names: [obs]}}]\n"},
 		{name: "pods in another namespace", config: head + "        kubernetes_sd_configs: [{role: pod, namespaces: {names: [obs, other]}}]\n", want: true},
 		{name: "nodes", config: head + "        kubernetes_sd_configs: [{role: node, namespaces: {own_namespace: true}}]\n", want: true},
+		{name: "pods with node metadata", config: head + "        kubernetes_sd_configs: [{role: pod, namespaces: {own_namespace: true}, attach_metadata: {node: true}}]\n", want: true},
+		{name: "pods with namespace metadata", config: head + "        kubernetes_sd_configs: [{role: pod, namespaces: {own_namespace: true}, attach_metadata: {namespace: true}}]\n", want: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -102,7 +102,7 @@ func addTargetAllocatorRBAC(c *Children, col *v1alpha1.OpenTelemetryCollector, n
 
 // needsClusterAccess tells whether the TA reads anything outside its namespace: Prometheus CRs (selected by
 // namespace selectors, hence namespaces too), or Kubernetes service discovery that is not limited to its own
-// namespace or that lists nodes.
+// namespace, that lists nodes, or that attaches node or namespace metadata.
 func needsClusterAccess(col *v1alpha1.OpenTelemetryCollector) (bool, error) {
 	if col.Spec.TargetAllocator.PrometheusCR.Enabled {
 		return true, nil
@@ -112,7 +112,12 @@ func needsClusterAccess(col *v1alpha1.OpenTelemetryCollector) (bool, error) {
 			Config struct {
 				ScrapeConfigs []struct {
 					KubernetesSDConfigs []struct {
-						Role       string `json:"role"`
+						Role string `json:"role"`
+						// attach_metadata makes Prometheus watch Nodes or Namespaces, which are cluster-scoped.
+						AttachMetadata struct {
+							Node      bool `json:"node"`
+							Namespace bool `json:"namespace"`
+						} `json:"attach_metadata"`
 						Namespaces *struct {
 							Names        []string `json:"names"`
 							OwnNamespace bool     `json:"own_namespace"`
@@ -128,7 +133,7 @@ func needsClusterAccess(col *v1alpha1.OpenTelemetryCollector) (bool, error) {
 	for _, r := range doc.Receivers {
 		for _, sc := range r.Config.ScrapeConfigs {
 			for _, sd := range sc.KubernetesSDConfigs {
-				if sd.Role == "node" || sd.Namespaces == nil {
+				if sd.Role == "node" || sd.Namespaces == nil || sd.AttachMetadata.Node || sd.AttachMetadata.Namespace {
 					return true, nil
 				}
 				if len(sd.Namespaces.Names) == 0 && !sd.Namespaces.OwnNamespace {
