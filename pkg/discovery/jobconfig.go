@@ -9,6 +9,7 @@ import (
 
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/config"
+	"github.com/prometheus/prometheus/discovery"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/model/relabel"
 )
@@ -40,10 +41,14 @@ type jobConfig struct {
 	// fingerprint changes whenever anything that affects processing changes; a job whose fingerprint changes is
 	// reprocessed.
 	fingerprint string
+	// sd is the job's service discovery configuration; when it changes, the discovery manager restarts the job's
+	// discoverers and delivers the job empty until they report (see Processor.Process).
+	sd discovery.Configs
 }
 
 func newJobConfig(cfg *config.ScrapeConfig, filterRelabel bool) (*jobConfig, error) {
 	jc := &jobConfig{
+		sd:       cfg.ServiceDiscoveryConfigs,
 		name:     cfg.JobName,
 		interval: cfg.ScrapeInterval.String(),
 		timeout:  cfg.ScrapeTimeout.String(),

@@ -3,6 +3,7 @@ package discovery
 import (
 	"bytes"
 	"slices"
+	"time"
 
 	"github.com/otelcol-operator/otelcol-operator/pkg/target"
 	"github.com/prometheus/prometheus/discovery/targetgroup"
@@ -57,8 +58,10 @@ func (r ref) same(o ref) bool { return r.g == o.g && r.idx == o.idx }
 
 // jobState holds one job's groups and targets.
 type jobState struct {
-	cfg    *jobConfig
-	groups map[string]*groupState
+	cfg *jobConfig
+	// awaitingUntil is set while the job's service discovery was just reconfigured (see Processor.Process).
+	awaitingUntil time.Time
+	groups        map[string]*groupState
 	// byPtr finds a group's state by the group object last processed. A snapshot mostly repeats the objects of
 	// the previous one; a pointer lookup recognises them without hashing their Source.
 	byPtr map[*targetgroup.Group]*groupState

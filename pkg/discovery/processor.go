@@ -2,6 +2,7 @@ package discovery
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 	"strconv"
 	"time"
@@ -25,6 +26,10 @@ type Processor struct {
 	gen   uint64
 	// pending is scratch space: the groups of a snapshot that need a look beyond their pointer.
 	pending []*targetgroup.Group
+	// hold bounds how long a job whose service discovery changed keeps serving its last targets while the new
+	// discoverers have delivered nothing; now is the clock (time.Now outside tests).
+	hold time.Duration
+	now  func() time.Time
 }
 
 // NewProcessor returns a Processor. With filterRelabel false, relabel_configs are not applied (the reference's
@@ -36,6 +41,8 @@ func NewProcessor(filterRelabel bool, metrics *Metrics) *Processor {
 		hasher:        newGroupHasher(),
 		builder:       newBuilder(),
 		jobs:          map[string]*jobState{},
+		hold:          DefaultReadyTimeout,
+		now:           time.Now,
 	}
 }
 
@@ -75,6 +82,7 @@ func (p *Processor) SetJobs(cfgs []*config.ScrapeConfig) ([]target.JobChange, er
 	for _, name := range p.names {
 		jc := next[name]
 		js, ok := p.jobs[name]
+		sdChanged := ok && !reflect.DeepEqual(js.cfg.sd, jc.sd)
 		switch {
 		case !ok:
 			p.jobs[name] = newJobState(jc)
@@ -92,6 +100,9 @@ func (p *Processor) SetJobs(cfgs []*config.ScrapeConfig) ([]target.JobChange, er
 		default:
 			js.cfg = jc
 		}
+		if sdChanged {
+			js.awaitingUntil = p.now().Add(p.hold)
+		}
 	}
 	p.metrics.observeDuration(time.Since(start))
 	return out, nil
@@ -108,6 +119,15 @@ func (p *Processor) Process(snapshot map[string][]*targetgroup.Group) []target.J
 	var out []target.JobChange
 	for _, name := range p.names {
 		js := p.jobs[name]
+		if !js.awaitingUntil.IsZero() {
+			// The manager restarted this job's discoverers and sends the job empty until they report. Serving that
+			// would make collectors drop the job's targets until their next poll: keep the last targets until the
+			// new discoverers deliver some, or for at most the hold time (the job may really be empty now).
+			if !hasTargets(snapshot[name]) && p.now().Before(js.awaitingUntil) {
+				continue
+			}
+			js.awaitingUntil = time.Time{}
+		}
 		p.gen++
 		p.syncJob(js, snapshot[name])
 		if ch := js.flush(); len(ch.Upsert) > 0 || len(ch.Remove) > 0 {
@@ -288,4 +308,13 @@ func (p *Processor) syncGroup(js *jobState, key string, tg *targetgroup.Group, g
 		return
 	}
 	js.rebuild(p.builder, gs, tg, hash, true)
+}
+
+func hasTargets(groups []*targetgroup.Group) bool {
+	for _, g := range groups {
+		if g != nil && len(g.Targets) > 0 {
+			return true
+		}
+	}
+	return false
 }
