@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/otelcol-operator/otelcol-operator/test/taprocess"
 	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
 	monitoringclient "github.com/prometheus-operator/prometheus-operator/pkg/client/versioned"
 	corev1 "k8s.io/api/core/v1"
@@ -110,10 +111,10 @@ func TestServiceMonitorLifecycle(t *testing.T) {
 	defer cancel()
 	kube, mon := clients(t)
 	const ns = "promcr-lifecycle"
-	createNamespace(ctx, t, kube, ns)
+	taprocess.CreateNamespace(ctx, t, kube, ns)
 	collectors := []string{"collector-0", "collector-1"}
 	for i, c := range collectors {
-		createCollectorPod(ctx, t, kube, ns, c, fmt.Sprintf("10.1.0.%d", i+1))
+		taprocess.CreateCollectorPod(ctx, t, kube, ns, c, fmt.Sprintf("10.1.0.%d", i+1))
 	}
 	createService(ctx, t, kube, ns)
 	base := startTA(t, ns, taConfig(ns, ""))
@@ -128,9 +129,9 @@ func TestServiceMonitorLifecycle(t *testing.T) {
 	}
 	want := []string{"10.3.0.1:8080", "10.3.0.2:8080", "10.3.0.3:8080", "10.3.0.4:8080"}
 	start := time.Now()
-	eventually(t, changeTimeout, func() error { return expectJobs(base, job0) })
+	taprocess.Eventually(t, changeTimeout, func() error { return expectJobs(base, job0) })
 	t.Logf("job %s listed %s after the monitor's creation", job0, time.Since(start).Round(time.Millisecond))
-	eventually(t, targetsTimeout, func() error {
+	taprocess.Eventually(t, targetsTimeout, func() error {
 		if err := expectJobs(base, job0); err != nil {
 			return err
 		}
@@ -156,7 +157,7 @@ func TestServiceMonitorLifecycle(t *testing.T) {
 	if _, err := sms.Update(ctx, sm, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, targetsTimeout, func() error {
+	taprocess.Eventually(t, targetsTimeout, func() error {
 		if err := expectJobs(base, job0, job1); err != nil {
 			return err
 		}
@@ -186,17 +187,17 @@ func TestServiceMonitorLifecycle(t *testing.T) {
 	if sm, err = sms.Update(ctx, sm, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, changeTimeout, func() error { return expectJobs(base) })
+	taprocess.Eventually(t, changeTimeout, func() error { return expectJobs(base) })
 	sm.Labels = map[string]string{"suite-test": ns}
 	if _, err := sms.Update(ctx, sm, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, changeTimeout, func() error { return expectJobs(base, job0, job1) })
+	taprocess.Eventually(t, changeTimeout, func() error { return expectJobs(base, job0, job1) })
 
 	if err := sms.Delete(ctx, "api", metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, changeTimeout, func() error { return expectJobs(base) })
+	taprocess.Eventually(t, changeTimeout, func() error { return expectJobs(base) })
 }
 
 func TestZeroMonitorsReadyWithZeroJobs(t *testing.T) {
@@ -204,12 +205,12 @@ func TestZeroMonitorsReadyWithZeroJobs(t *testing.T) {
 	defer cancel()
 	kube, _ := clients(t)
 	const ns = "promcr-empty"
-	createNamespace(ctx, t, kube, ns)
+	taprocess.CreateNamespace(ctx, t, kube, ns)
 	base := startTA(t, ns, taConfig(ns, "")) // returns once /readyz is 200
 	if err := expectJobs(base); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, changeTimeout, func() error {
+	taprocess.Eventually(t, changeTimeout, func() error {
 		return expectEvent(ctx, kube, ns, "NoMonitorsSelected", "select no ServiceMonitor")
 	})
 }
@@ -220,7 +221,7 @@ func TestCredentialsOnlyOverMTLS(t *testing.T) {
 	kube, mon := clients(t)
 	const ns = "promcr-secrets"
 	const password = "s3cret-value"
-	createNamespace(ctx, t, kube, ns)
+	taprocess.CreateNamespace(ctx, t, kube, ns)
 	createService(ctx, t, kube, ns)
 	secret := &corev1.Secret{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "creds"},
@@ -250,7 +251,7 @@ func TestCredentialsOnlyOverMTLS(t *testing.T) {
 	job := "serviceMonitor/" + ns + "/secured/0"
 
 	// Plain HTTP: the job without its credentials, and never a placeholder.
-	eventually(t, changeTimeout, func() error { return expectJobs(base, job) })
+	taprocess.Eventually(t, changeTimeout, func() error { return expectJobs(base, job) })
 	body, err := get(nil, base+"/scrape_configs")
 	if err != nil {
 		t.Fatal(err)
@@ -292,7 +293,7 @@ func TestInvalidMonitorEvent(t *testing.T) {
 	defer cancel()
 	kube, mon := clients(t)
 	const ns = "promcr-invalid"
-	createNamespace(ctx, t, kube, ns)
+	taprocess.CreateNamespace(ctx, t, kube, ns)
 	createService(ctx, t, kube, ns) // the valid monitor's job has targets, so readiness need not wait them out
 	ep := monitoringv1.Endpoint{Port: "http"}
 	ep.BasicAuth = &monitoringv1.BasicAuth{
@@ -310,7 +311,7 @@ func TestInvalidMonitorEvent(t *testing.T) {
 	if err := expectJobs(base, "serviceMonitor/"+ns+"/fine/0"); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, changeTimeout, func() error {
+	taprocess.Eventually(t, changeTimeout, func() error {
 		return expectEvent(ctx, kube, ns, "MonitorInvalid", "ServiceMonitor "+ns+"/broken: ")
 	})
 	metrics, err := get(nil, base+"/metrics")

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/otelcol-operator/otelcol-operator/test/taprocess"
 	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -50,11 +51,11 @@ config:
 func createTargets(ctx context.Context, t *testing.T, kube kubernetes.Interface, ns string) {
 	t.Helper()
 	for i := 0; i < 6; i++ {
-		createPod(ctx, t, kube, ns, fmt.Sprintf("web-%d", i), fmt.Sprintf("10.2.0.%d", i+1),
+		taprocess.CreatePod(ctx, t, kube, ns, fmt.Sprintf("web-%d", i), fmt.Sprintf("10.2.0.%d", i+1),
 			map[string]string{"app": "web"}, []corev1.ContainerPort{{Name: "metrics", ContainerPort: 8080}})
 	}
 	for i := 0; i < 2; i++ {
-		createPod(ctx, t, kube, ns, fmt.Sprintf("other-%d", i), fmt.Sprintf("10.2.1.%d", i+1),
+		taprocess.CreatePod(ctx, t, kube, ns, fmt.Sprintf("other-%d", i), fmt.Sprintf("10.2.1.%d", i+1),
 			map[string]string{"app": "other"}, []corev1.ContainerPort{{Name: "metrics", ContainerPort: 8080}})
 	}
 	svc := &corev1.Service{
@@ -111,22 +112,15 @@ func checkUnion(ctx context.Context, t *testing.T, base string, collectors []str
 	return nil
 }
 
-func createNamespace(ctx context.Context, t *testing.T, kube kubernetes.Interface, name string) {
-	t.Helper()
-	if _, err := kube.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func TestEveryTargetServedOnceAcrossCollectorChanges(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	kube := kubernetes.NewForConfigOrDie(suite.Config)
 	const ns = "ta-allocation"
-	createNamespace(ctx, t, kube, ns)
+	taprocess.CreateNamespace(ctx, t, kube, ns)
 	collectors := []string{"collector-0", "collector-1", "collector-2"}
 	for i, c := range collectors {
-		createCollectorPod(ctx, t, kube, ns, c, fmt.Sprintf("127.0.0.%d", 21+i))
+		taprocess.CreateCollectorPod(ctx, t, kube, ns, c, fmt.Sprintf("127.0.0.%d", 21+i))
 	}
 	createTargets(ctx, t, kube, ns)
 	base := startTA(t, ns, taConfig(ns))
@@ -138,7 +132,7 @@ func TestEveryTargetServedOnceAcrossCollectorChanges(t *testing.T) {
 			t.Errorf("/jobs lacks %q: %s", job, jobs)
 		}
 	}
-	eventually(t, time.Minute, func() error { return checkUnion(ctx, t, base, collectors, want) })
+	taprocess.Eventually(t, time.Minute, func() error { return checkUnion(ctx, t, base, collectors, want) })
 
 	// Each collector has a share: consistent hashing spreads 20 targets over 3 collectors.
 	for _, c := range collectors {
@@ -156,9 +150,9 @@ func TestEveryTargetServedOnceAcrossCollectorChanges(t *testing.T) {
 	if err := kube.CoreV1().Pods(ns).Delete(ctx, "collector-1", metav1.DeleteOptions{GracePeriodSeconds: ptr.To[int64](0)}); err != nil {
 		t.Fatal(err)
 	}
-	createCollectorPod(ctx, t, kube, ns, "collector-3", "127.0.0.24")
+	taprocess.CreateCollectorPod(ctx, t, kube, ns, "collector-3", "127.0.0.24")
 	collectors = []string{"collector-0", "collector-2", "collector-3"}
-	eventually(t, time.Minute, func() error {
+	taprocess.Eventually(t, time.Minute, func() error {
 		for job := range want {
 			if got := httpSD(ctx, t, targetsURL(base, job, "collector-1"), ""); len(got) > 0 {
 				return fmt.Errorf("deleted collector-1 still gets %v of job %s", got, job)
@@ -168,10 +162,10 @@ func TestEveryTargetServedOnceAcrossCollectorChanges(t *testing.T) {
 	})
 
 	// A new web pod is discovered and served to exactly one collector.
-	createPod(ctx, t, kube, ns, "web-6", "10.2.0.7", map[string]string{"app": "web"},
+	taprocess.CreatePod(ctx, t, kube, ns, "web-6", "10.2.0.7", map[string]string{"app": "web"},
 		[]corev1.ContainerPort{{Name: "metrics", ContainerPort: 8080}})
 	want["kubernetes-pods"] = addrs("10.2.0.%d:8080", 8)[1:]
-	eventually(t, time.Minute, func() error { return checkUnion(ctx, t, base, collectors, want) })
+	taprocess.Eventually(t, time.Minute, func() error { return checkUnion(ctx, t, base, collectors, want) })
 
 	// The dropped pods never appear anywhere.
 	for _, c := range collectors {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/otelcol-operator/otelcol-operator/test/taprocess"
 	"k8s.io/client-go/kubernetes"
 )
 
@@ -20,18 +21,18 @@ func TestUnexpandedCollectorIDServedBySourceIP(t *testing.T) {
 	defer cancel()
 	kube := kubernetes.NewForConfigOrDie(suite.Config)
 	const ns = "ta-identity"
-	createNamespace(ctx, t, kube, ns)
+	taprocess.CreateNamespace(ctx, t, kube, ns)
 	collectors := map[string]string{"collector-0": "127.0.0.31", "collector-1": "127.0.0.32", "collector-2": "127.0.0.33"}
 	var names []string
 	for name, ip := range collectors {
-		createCollectorPod(ctx, t, kube, ns, name, ip)
+		taprocess.CreateCollectorPod(ctx, t, kube, ns, name, ip)
 		names = append(names, name)
 	}
 	sort.Strings(names)
 	createTargets(ctx, t, kube, ns)
 	base := startTA(t, ns, taConfig(ns))
 	want := expectedTargets(ns)
-	eventually(t, time.Minute, func() error { return checkUnion(ctx, t, base, names, want) })
+	taprocess.Eventually(t, time.Minute, func() error { return checkUnion(ctx, t, base, names, want) })
 
 	for job, wantAddrs := range want {
 		var union []string
