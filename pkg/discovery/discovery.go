@@ -95,11 +95,15 @@ func New(ctx context.Context, opts Options) (*Discovery, error) {
 	if err != nil {
 		return nil, err
 	}
+	proc := NewProcessor(opts.FilterRelabel, m)
+	// A reconfigured job keeps its last targets while its new discoverers start, for as long as readiness would
+	// wait for a job that delivers nothing.
+	proc.hold = opts.ReadyTimeout
 	return &Discovery{
 		opts:    opts,
 		manager: mgr,
 		metrics: m,
-		proc:    NewProcessor(opts.FilterRelabel, m),
+		proc:    proc,
 		wake:    make(chan struct{}, 1),
 	}, nil
 }
