@@ -51,7 +51,8 @@ lint:
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	go vet $(GO_PACKAGES)
 
-## images: static binaries for every platform the Dockerfiles use (docker itself is not needed here)
+## images: static binaries for every platform, then one OCI image layout per binary in bin/oci/<binary>
+## (multi-platform index, non-root, no docker needed; publish with 'crane push' or 'skopeo copy oci:...')
 images:
 	for p in $(PLATFORMS); do \
 	  os=$${p%/*}; arch=$${p#*/}; \
@@ -59,6 +60,7 @@ images:
 	    CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch go build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/$$os-$$arch/$$b ./cmd/$$b; \
 	  done; \
 	done
+	go run ./hack/image -bin $(BIN) -out $(BIN)/oci -version $(VERSION) -platforms $$(echo $(PLATFORMS) | tr ' ' ,)
 
 clean:
 	rm -rf $(BIN)
