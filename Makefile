@@ -3,7 +3,11 @@
 SHELL := /usr/bin/env bash
 .SHELLFLAGS := -eu -o pipefail -c
 
-VERSION ?= 0.1.0
+# The release is the git tag on HEAD (v stripped); an untagged build is "dev" and defaults to dev images.
+VERSION ?= $(shell git describe --tags --exact-match 2>/dev/null | sed 's/^v//' || true)
+ifeq ($(VERSION),)
+VERSION := dev
+endif
 GO_PACKAGES := ./...
 BIN := bin
 LDFLAGS := -s -w -X github.com/otelcol-operator/otelcol-operator/pkg/version.Version=$(VERSION)

@@ -54,7 +54,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.StringVar(&o.leaseName, "leader-elect-lease-name", "otelcol-operator", "name of the leader election Lease")
 	fs.StringVar(&o.leaseNamespace, "leader-elect-namespace", "", "namespace of the leader election Lease; empty means $POD_NAMESPACE, else otelcol-operator-system")
 	fs.StringVar(&o.collectorImage, "collector-image", DefaultCollectorImage, "collector image for CRs that name none")
-	fs.StringVar(&o.targetAllocatorImage, "target-allocator-image", "ghcr.io/otelcol-operator/target-allocator:"+version.Version, "target allocator image for CRs that name none")
+	fs.StringVar(&o.targetAllocatorImage, "target-allocator-image", "ghcr.io/otelcol-operator/target-allocator:"+version.ImageTag(), "target allocator image for CRs that name none")
 	fs.StringVar(&o.collectorIDPlaceholder, "collector-id-placeholder", configrewrite.DefaultCollectorIDPlaceholder,
 		"collector id written into the http_sd URLs; current collectors expand only ${env:POD_NAME}")
 	fs.StringVar(&o.metricsAddr, "metrics-addr", ":8080", "address of /metrics, /healthz, /livez and /readyz")

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/otelcol-operator/otelcol-operator/pkg/version"
+
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -20,7 +22,7 @@ func TestParseFlags(t *testing.T) {
 		{name: "lease namespace default", want: func(o *options) any { return o.leaseNamespace }, wantVal: "otelcol-operator-system"},
 		{name: "lease namespace from pod", env: "ops", want: func(o *options) any { return o.leaseNamespace }, wantVal: "ops"},
 		{name: "placeholder default", want: func(o *options) any { return o.collectorIDPlaceholder }, wantVal: "$POD_NAME"},
-		{name: "ta image follows the version", want: func(o *options) any { return o.targetAllocatorImage }, wantVal: "ghcr.io/otelcol-operator/target-allocator:0.1.0"},
+		{name: "ta image follows the version", want: func(o *options) any { return o.targetAllocatorImage }, wantVal: "ghcr.io/otelcol-operator/target-allocator:" + version.ImageTag()},
 		{name: "no workers", args: []string{"--workers=0"}, wantErr: true},
 	}
 	for _, tt := range tests {
