@@ -95,7 +95,7 @@ func BenchmarkFullPass(b *testing.B) {
 	}
 }
 
-// BenchmarkOneGroupChanged measures a snapshot in which one pod among 1M targets changed.
+// BenchmarkOneGroupChanged measures a provider update in which one pod among 1M targets changed.
 func BenchmarkOneGroupChanged(b *testing.B) {
 	const n = 1_000_000
 	snap := benchSnapshot(n)
@@ -108,9 +108,9 @@ func BenchmarkOneGroupChanged(b *testing.B) {
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
-		snap["job-3"][777] = versions[i%2]
+		p.Update("job-3", snapshotProvider, versions[i%2:i%2+1])
 		i++
-		chs := p.Process(snap)
+		chs := p.Flush()
 		if len(chs) != 1 || len(chs[0].Upsert) != 1 {
 			b.Fatalf("unexpected changes %v", chs)
 		}

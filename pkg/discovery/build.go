@@ -321,3 +321,11 @@ func sortLabels(ls []labels.Label) {
 		}
 	}
 }
+
+// encodeDiscovered returns the discovered labels of the entry build last looked at, encoded as an item is. It
+// keeps an entry that is not a target in a form reprocess can read back.
+func (b *builder) encodeDiscovered() []byte {
+	var t target.Target
+	b.encode(&t)
+	return t.Item
+}

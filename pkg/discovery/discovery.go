@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -13,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/prometheus/config"
 	"github.com/prometheus/prometheus/discovery"
+	"github.com/prometheus/prometheus/discovery/file"
 	"github.com/prometheus/prometheus/discovery/targetgroup"
 	"k8s.io/klog/v2"
 
@@ -22,53 +25,81 @@ import (
 // DefaultReadyTimeout bounds how long readiness waits for jobs whose discovery delivers nothing.
 const DefaultReadyTimeout = 30 * time.Second
 
+// DefaultFlushInterval is the shortest time between two batches of changes handed to the sink. Updates that
+// arrive meanwhile (kubernetes SD sends one group per object) are folded into the next batch.
+const DefaultFlushInterval = 100 * time.Millisecond
+
 // Options configure Discovery.
 type Options struct {
-	// Registerer receives the discovery manager's, the SD mechanisms' and our own metrics. Required.
+	// Registerer receives the SD mechanisms' and our own metrics. Required.
 	Registerer prometheus.Registerer
-	// Sink receives every change, in order, from one goroutine at a time. It should not block for long: while
-	// it runs, newer snapshots wait (only the newest is kept). Required.
+	// Sink receives every change, in order, from one goroutine at a time. While it runs, providers' updates
+	// wait. Required.
 	Sink func([]target.JobChange)
 	// FilterRelabel applies relabel_configs (filter_strategy relabel-config).
 	FilterRelabel bool
 	// KubeconfigPath, when set, is given to kubernetes SD configs that name neither api_server nor
 	// kubeconfig_file (a TA running out of cluster).
 	KubeconfigPath string
-	// ReadyTimeout bounds the wait for jobs that deliver no targets; DefaultReadyTimeout when zero.
+	// ReadyTimeout bounds the wait for jobs that deliver no targets, and how long a reconfigured job keeps the
+	// targets of its replaced providers while the new ones have not reported; DefaultReadyTimeout when zero.
 	ReadyTimeout time.Duration
-	// Name distinguishes the discovery manager's metrics; "targetallocator" when empty.
-	Name string
-	// Logger is the discovery manager's logger; klog's when nil.
+	// FlushInterval is the shortest time between two batches; DefaultFlushInterval when zero.
+	FlushInterval time.Duration
+	// Logger is the SD mechanisms' logger; klog's when nil.
 	Logger *slog.Logger
 }
 
-// Discovery runs a Prometheus discovery manager and turns its updates into target changes for a sink.
+// Discovery runs Prometheus' SD providers itself, the way Prometheus' discovery manager does (one provider per
+// distinct SD config, shared by the jobs that use it), but keeps none of their target groups: each update is
+// converted into the processor's compact state as it arrives, touching only that provider's groups, and the
+// changes go to a sink in batches.
 type Discovery struct {
 	opts    Options
-	manager *discovery.Manager
+	ctx     context.Context
 	metrics *Metrics
+	sd      *discovery.SDMetrics
+	// fileGate lets one file SD provider at a time hold decoded groups; see fileDiscoverer.
+	fileGate chan struct{}
 
-	// mu serialises the processor: configuration and snapshots are applied one at a time, in order, and the
-	// sink sees changes in that order.
+	// mu serialises the processor, the provider set and the sink.
 	mu         sync.Mutex
 	proc       *Processor
 	configured bool
-	// static names the jobs whose targets are all known up front (static_configs only, or nothing): they never
-	// hold up readiness. The manager keeps no empty groups, so a job that discovered nothing looks the same as
-	// one whose discovery never answered; only the bounded wait tells them apart.
-	static map[string]bool
+	providers  []*provider
+	nextID     uint64
+	holds      map[string]*hold
+	// unreported counts running providers that have not delivered their first update.
+	unreported int
+	// flushed is set once a flush ran after every provider had reported.
+	flushed bool
 
-	// latest is the newest unprocessed snapshot; the manager's channel is drained into it at once, so that the
-	// manager never waits on our processing. Older unprocessed snapshots are superseded: each is complete.
-	latestMu sync.Mutex
-	latest   map[string][]*targetgroup.Group
-	wake     chan struct{}
-
-	ready    atomic.Bool
-	snapshot atomic.Bool
+	dirty chan struct{}
+	ready atomic.Bool
 }
 
-// New creates the discovery manager; ctx bounds the manager and every discoverer it starts.
+// provider is one running discoverer and the jobs it serves.
+type provider struct {
+	id     uint64
+	name   string
+	cfg    discovery.Config
+	subs   map[string]int // job -> position of cfg in the job's SD configs
+	cancel context.CancelFunc
+	// stopped is set under Discovery.mu when the provider was cancelled: updates it still sends are older than
+	// the configuration that replaced it and are ignored.
+	stopped  bool
+	reported bool
+}
+
+// hold keeps the groups of a job's replaced providers until every provider that replaced them has reported, or
+// until its deadline: a collector polling in between then sees the job's last targets, not an empty job.
+type hold struct {
+	old      []uint64
+	awaiting map[uint64]bool
+	timer    *time.Timer
+}
+
+// New prepares discovery; ctx bounds every discoverer it starts.
 func New(ctx context.Context, opts Options) (*Discovery, error) {
 	if opts.Registerer == nil || opts.Sink == nil {
 		return nil, errors.New("discovery: Registerer and Sink are required")
@@ -76,40 +107,36 @@ func New(ctx context.Context, opts Options) (*Discovery, error) {
 	if opts.ReadyTimeout <= 0 {
 		opts.ReadyTimeout = DefaultReadyTimeout
 	}
-	if opts.Name == "" {
-		opts.Name = "targetallocator"
+	if opts.FlushInterval <= 0 {
+		opts.FlushInterval = DefaultFlushInterval
 	}
 	if opts.Logger == nil {
-		opts.Logger = slog.New(logr.ToSlogHandler(klog.FromContext(ctx).WithName("discovery-manager")))
+		opts.Logger = slog.New(logr.ToSlogHandler(klog.FromContext(ctx).WithName("discovery")))
 	}
 	sdMetrics, err := discovery.CreateAndRegisterSDMetrics(opts.Registerer)
 	if err != nil {
 		return nil, fmt.Errorf("registering service discovery metrics: %w", err)
 	}
-	mgr := discovery.NewManager(ctx, opts.Logger, opts.Registerer, sdMetrics, discovery.Name(opts.Name))
-	if mgr == nil {
-		// NewManager logs its reason, typically a duplicate metrics registration.
-		return nil, errors.New("discovery: creating the discovery manager failed (see log)")
-	}
 	m, err := NewMetrics(opts.Registerer)
 	if err != nil {
 		return nil, err
 	}
-	proc := NewProcessor(opts.FilterRelabel, m)
-	// A reconfigured job keeps its last targets while its new discoverers start, for as long as readiness would
-	// wait for a job that delivers nothing.
-	proc.hold = opts.ReadyTimeout
 	return &Discovery{
-		opts:    opts,
-		manager: mgr,
-		metrics: m,
-		proc:    proc,
-		wake:    make(chan struct{}, 1),
+		opts:     opts,
+		ctx:      ctx,
+		metrics:  m,
+		sd:       sdMetrics,
+		fileGate: make(chan struct{}, 1),
+		proc:     NewProcessor(opts.FilterRelabel, m),
+		holds:    map[string]*hold{},
+		dirty:    make(chan struct{}, 1),
 	}, nil
 }
 
-// ApplyConfig installs scrape configs: jobs are registered (or deleted) at once through the sink, and the manager
-// starts or stops discoverers for what changed. Call it before Run and on every configuration change.
+// ApplyConfig installs scrape configs: jobs are registered (or deleted) at once through the sink; providers whose
+// SD config and jobs are unchanged keep running, others are started or stopped. A job whose providers were
+// replaced keeps their targets until the new ones report (see hold). Call it before Run and on every
+// configuration change.
 func (d *Discovery) ApplyConfig(cfgs []*config.ScrapeConfig) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -117,121 +144,290 @@ func (d *Discovery) ApplyConfig(cfgs []*config.ScrapeConfig) error {
 	if err != nil {
 		return fmt.Errorf("applying scrape configs: %w", err)
 	}
-	if err := d.manager.ApplyConfig(sdConfigs(cfgs, d.opts.KubeconfigPath)); err != nil {
-		// The manager applies what it can and reports the rest (a discoverer that failed to start).
-		klog.ErrorS(err, "Some service discovery configurations failed to apply")
-	}
-	d.configured = true
-	d.static = map[string]bool{}
-	for _, c := range cfgs {
-		if c != nil && staticOnly(c.ServiceDiscoveryConfigs) {
-			d.static[c.JobName] = true
-		}
-	}
 	if len(changes) > 0 {
 		d.opts.Sink(changes)
 	}
-	d.checkReady(false)
+
+	// The providers the configuration asks for, one per distinct SD config, in configuration order.
+	type want struct {
+		cfg  discovery.Config
+		subs map[string]int
+	}
+	var wants []*want
+	jobs := map[string]bool{}
+	for job, sds := range sdConfigs(cfgs, d.opts.KubeconfigPath) {
+		jobs[job] = true
+		for i, sd := range sds {
+			found := false
+			for _, w := range wants {
+				if reflect.DeepEqual(w.cfg, sd) {
+					if _, dup := w.subs[job]; !dup {
+						w.subs[job] = i
+					}
+					found = true
+					break
+				}
+			}
+			if !found {
+				wants = append(wants, &want{cfg: sd, subs: map[string]int{job: i}})
+			}
+		}
+	}
+
+	var keep, started []*provider
+	var stopped []*provider
+	matched := make([]bool, len(wants))
+	for _, p := range d.providers {
+		i := slices.IndexFunc(wants, func(w *want) bool {
+			return reflect.DeepEqual(w.cfg, p.cfg) && reflect.DeepEqual(w.subs, p.subs)
+		})
+		if i >= 0 && !matched[i] {
+			matched[i] = true
+			keep = append(keep, p)
+			continue
+		}
+		stopped = append(stopped, p)
+	}
+	for i, w := range wants {
+		if matched[i] {
+			continue
+		}
+		if p := d.startProvider(w.cfg, w.subs); p != nil {
+			started = append(started, p)
+		}
+	}
+
+	// Replaced providers: their groups stay in each job that gets a new provider, until those report.
+	newFor := map[string][]uint64{}
+	for _, p := range started {
+		for job := range p.subs {
+			newFor[job] = append(newFor[job], p.id)
+		}
+	}
+	for _, p := range stopped {
+		p.cancel()
+		p.stopped = true
+		if !p.reported {
+			d.unreported--
+		}
+		for job := range p.subs {
+			if !jobs[job] {
+				continue // the job left; its state went with it
+			}
+			if len(newFor[job]) == 0 {
+				d.proc.RemoveProvider(job, p.id)
+				continue
+			}
+			h := d.holds[job]
+			if h == nil {
+				h = &hold{}
+				d.holds[job] = h
+			}
+			h.old = append(h.old, p.id)
+		}
+	}
+	for job, h := range d.holds {
+		if !jobs[job] {
+			h.timer.Stop()
+			delete(d.holds, job)
+			continue
+		}
+		ids, ok := newFor[job]
+		if !ok {
+			continue
+		}
+		// The hold waits for the providers of the newest configuration, from now on.
+		h.awaiting = map[uint64]bool{}
+		for _, id := range ids {
+			h.awaiting[id] = true
+		}
+		if h.timer != nil {
+			h.timer.Stop()
+		}
+		h.timer = time.AfterFunc(d.opts.ReadyTimeout, func() {
+			d.mu.Lock()
+			defer d.mu.Unlock()
+			if d.holds[job] == h {
+				d.release(job, h)
+			}
+		})
+	}
+	d.providers = append(keep, started...)
+	d.configured = true
+	d.signal()
 	return nil
 }
 
-// Run runs the manager and processing until ctx ends. It returns nil on cancellation.
-func (d *Discovery) Run(ctx context.Context) error {
-	logger := klog.FromContext(ctx)
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-
-	// The manager lives as long as the context given to New; Run waits only for its own goroutines.
-	errc := make(chan error, 1)
-	go func() {
-		// Run reports its context's end as an error; only anything else is a failure.
-		if err := d.manager.Run(); err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
-			errc <- fmt.Errorf("discovery manager: %w", err)
-		}
-	}()
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	wg.Go(func() { d.process(ctx) })
-	wg.Go(func() {
-		t := time.NewTimer(d.opts.ReadyTimeout)
-		defer t.Stop()
-		select {
-		case <-ctx.Done():
-		case <-t.C:
-			d.mu.Lock()
-			d.checkReady(true)
-			d.mu.Unlock()
-		}
-	})
-	logger.V(2).Info("Discovery running")
-
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case err := <-errc:
-			cancel()
-			return err
-		case snap, ok := <-d.manager.SyncCh():
-			if !ok {
-				return nil // the manager stopped: the context given to New ended
-			}
-			d.latestMu.Lock()
-			d.latest = snap
-			d.latestMu.Unlock()
-			select {
-			case d.wake <- struct{}{}:
-			default:
-			}
+// startProvider creates and starts the discoverer for cfg. A config whose discoverer cannot be created is
+// logged and skipped, as Prometheus does; readiness does not wait for it.
+func (d *Discovery) startProvider(cfg discovery.Config, subs map[string]int) *provider {
+	d.nextID++
+	p := &provider{id: d.nextID, cfg: cfg, subs: subs, name: fmt.Sprintf("%s/%d", cfg.Name(), d.nextID)}
+	var setName string
+	for job := range subs {
+		if setName == "" || job < setName {
+			setName = job
 		}
 	}
+	logger := d.opts.Logger.With("discovery", cfg.Name(), "config", setName)
+	var disc discovery.Discoverer
+	if fc, ok := cfg.(*file.SDConfig); ok {
+		// Our file SD decodes a file only when its bytes changed; see fileDiscoverer.
+		disc = newFileDiscoverer(fc, logger, d.fileGate)
+	} else {
+		var err error
+		disc, err = cfg.NewDiscoverer(discovery.DiscovererOptions{
+			Logger:  logger,
+			Metrics: d.sd.MechanismMetrics[cfg.Name()],
+			SetName: setName,
+		})
+		if err != nil {
+			klog.ErrorS(err, "Cannot create service discovery", "type", cfg.Name(), "job", setName)
+			return nil
+		}
+	}
+	ctx, cancel := context.WithCancel(d.ctx)
+	p.cancel = cancel
+	d.unreported++
+	up := make(chan []*targetgroup.Group)
+	go disc.Run(ctx, up)
+	go d.forward(ctx, p, up)
+	return p
 }
 
-// process applies the newest snapshot whenever there is one.
-func (d *Discovery) process(ctx context.Context) {
+// forward applies a provider's updates as they come. The channel is unbuffered and an update is applied before
+// the next is read, so a discoverer's next send returns only once its previous update is applied: fileDiscoverer
+// relies on that to bound the decoded groups alive at once.
+func (d *Discovery) forward(ctx context.Context, p *provider, up <-chan []*targetgroup.Group) {
 	for {
+		var tgs []*targetgroup.Group
+		var ok bool
 		select {
 		case <-ctx.Done():
 			return
-		case <-d.wake:
+		case tgs, ok = <-up:
 		}
-		d.latestMu.Lock()
-		snap := d.latest
-		d.latest = nil
-		d.latestMu.Unlock()
-		if snap == nil {
-			continue
+		if !ok {
+			// Prometheus' static discoverer closes its channel after its one update.
+			<-ctx.Done()
+			return
 		}
-		d.mu.Lock()
-		changes := d.proc.Process(snap)
-		if len(changes) > 0 {
-			d.opts.Sink(changes)
-		}
-		d.snapshot.Store(true)
-		d.checkReady(false)
-		d.mu.Unlock()
+		d.deliver(p, tgs)
 	}
 }
 
-// checkReady latches readiness once configuration is applied and either every job has delivered target groups
-// (changes reached the sink first) or the wait ran out; then jobs still without groups are logged and counted. A
-// TA never stays unready because one SD source is down. d.mu must be held.
+// deliver applies one update of p unless p was stopped meanwhile: an update of a replaced provider predates the
+// configuration that replaced it and must neither change targets nor end a hold.
+func (d *Discovery) deliver(p *provider, tgs []*targetgroup.Group) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !p.stopped {
+		d.apply(p, tgs)
+	}
+}
+
+// apply hands one update to the processor for each job of the provider. d.mu must be held.
+func (d *Discovery) apply(p *provider, tgs []*targetgroup.Group) {
+	for job, ord := range p.subs {
+		d.proc.Update(job, ProviderRef{ID: p.id, Ord: ord}, tgs)
+	}
+	if !p.reported {
+		p.reported = true
+		d.unreported--
+		for job := range p.subs {
+			if h := d.holds[job]; h != nil && h.awaiting[p.id] {
+				delete(h.awaiting, p.id)
+				if len(h.awaiting) == 0 {
+					d.release(job, h)
+				}
+			}
+		}
+	}
+	d.signal()
+}
+
+// release ends a hold: the replaced providers' groups go. d.mu must be held.
+func (d *Discovery) release(job string, h *hold) {
+	h.timer.Stop()
+	for _, id := range h.old {
+		d.proc.RemoveProvider(job, id)
+	}
+	delete(d.holds, job)
+	d.signal()
+}
+
+func (d *Discovery) signal() {
+	select {
+	case d.dirty <- struct{}{}:
+	default:
+	}
+}
+
+// Run hands changes to the sink until ctx ends, at most once per flush interval, and latches readiness. It
+// returns nil on cancellation.
+func (d *Discovery) Run(ctx context.Context) error {
+	logger := klog.FromContext(ctx)
+	readyTimer := time.NewTimer(d.opts.ReadyTimeout)
+	defer readyTimer.Stop()
+	logger.V(2).Info("Discovery running")
+	for {
+		select {
+		case <-ctx.Done():
+			d.mu.Lock()
+			for _, p := range d.providers {
+				p.cancel()
+			}
+			d.mu.Unlock()
+			return nil
+		case <-readyTimer.C:
+			d.mu.Lock()
+			d.checkReady(true)
+			d.mu.Unlock()
+			continue
+		case <-d.dirty:
+		}
+		d.mu.Lock()
+		if changes := d.proc.Flush(); len(changes) > 0 {
+			d.opts.Sink(changes)
+		}
+		if d.configured && d.unreported == 0 {
+			d.flushed = true
+		}
+		d.checkReady(false)
+		d.mu.Unlock()
+		select {
+		case <-ctx.Done():
+		case <-time.After(d.opts.FlushInterval):
+		}
+	}
+}
+
+// checkReady latches readiness once configuration is applied and either every provider has delivered its first
+// update and that reached the sink, or the wait ran out; then jobs still waiting for a provider are logged and
+// counted. A TA never stays unready because one SD source is down. d.mu must be held.
 func (d *Discovery) checkReady(timedOut bool) {
 	if d.ready.Load() || !d.configured {
 		return
 	}
-	var missing []string
-	for _, job := range d.proc.Jobs() {
-		if !d.static[job] && !d.proc.HasGroups(job) {
-			missing = append(missing, job)
-		}
-	}
 	switch {
-	case len(missing) == 0 && (d.snapshot.Load() || len(d.proc.Jobs()) == 0):
+	case d.flushed:
 		d.metrics.setJobsWithoutGroups(0)
 	case timedOut:
-		klog.InfoS("Discovery ready although some jobs have delivered no targets yet", "jobs", missing, "waited", d.opts.ReadyTimeout)
-		d.metrics.setJobsWithoutGroups(len(missing))
+		missing := map[string]bool{}
+		for _, p := range d.providers {
+			if !p.reported {
+				for job := range p.subs {
+					missing[job] = true
+				}
+			}
+		}
+		names := make([]string, 0, len(missing))
+		for job := range missing {
+			names = append(names, job)
+		}
+		slices.Sort(names)
+		klog.InfoS("Discovery ready although some jobs have delivered no targets yet", "jobs", names, "waited", d.opts.ReadyTimeout)
+		d.metrics.setJobsWithoutGroups(len(names))
 	default:
 		return
 	}
@@ -240,12 +436,3 @@ func (d *Discovery) checkReady(timedOut bool) {
 
 // Ready reports whether discovery's first full update reached the sink, or the bounded wait ran out.
 func (d *Discovery) Ready() bool { return d.ready.Load() }
-
-func staticOnly(sds discovery.Configs) bool {
-	for _, sd := range sds {
-		if _, ok := sd.(discovery.StaticConfig); !ok {
-			return false
-		}
-	}
-	return true
-}

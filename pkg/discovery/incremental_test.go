@@ -1,12 +1,15 @@
 package discovery
 
 import (
+	"maps"
+	"slices"
 	"math/rand/v2"
 	"strconv"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/config"
 	"github.com/prometheus/prometheus/discovery/targetgroup"
 
 	"github.com/otelcol-operator/otelcol-operator/pkg/target"
@@ -40,38 +43,85 @@ func apply(t *testing.T, state map[string]map[uint64]string, chs []target.JobCha
 	}
 }
 
-// TestIncrementalEqualsFullPass drives random snapshot sequences (groups appearing, changing, vanishing, resent
-// unchanged as new objects, duplicate entries across groups, colliding Sources) and checks after every step that
-// the state built from the emitted changes equals a fresh full pass over the same snapshot.
+// TestIncrementalEqualsFullPass drives random sequences of provider updates (groups appearing, changing, vanishing
+// as empty groups, resent unchanged as new objects, duplicate entries across groups and providers, the same Source
+// from several providers, providers stopping, relabel rules changing) and checks after every step that the state
+// built from the emitted changes equals a fresh full pass: each provider's current groups in one update.
 func TestIncrementalEqualsFullPass(t *testing.T) {
-	cfgs := scrapeConfigs(t, twoJobs)
+	configs := [][]*config.ScrapeConfig{
+		scrapeConfigs(t, twoJobs),
+		// Job a keeps what the first configuration dropped, and drops what it kept: a reprocess from kept state.
+		scrapeConfigs(t, twoJobs+"  relabel_configs:\n  - source_labels: [__meta_x]\n    regex: \"1\"\n    action: drop\n"),
+	}
+	type provKey struct {
+		job string
+		ref ProviderRef
+	}
 	for seed := range uint64(300) {
 		rng := rand.New(rand.NewPCG(seed, 7))
 		inc := NewProcessor(true, nil)
+		cfgs := configs[0]
 		state := map[string]map[uint64]string{}
 		chs, err := inc.SetJobs(cfgs)
 		if err != nil {
 			t.Fatal(err)
 		}
 		apply(t, state, chs)
-		current := map[string][]*targetgroup.Group{}
+		// current holds each provider's groups by Source, as the discovery manager would.
+		current := map[provKey]map[string]*targetgroup.Group{}
+		nextID := uint64(1)
 		for step := range 40 {
+			if rng.IntN(8) == 0 {
+				cfgs = configs[rng.IntN(len(configs))]
+				chs, err := inc.SetJobs(cfgs)
+				if err != nil {
+					t.Fatal(err)
+				}
+				apply(t, state, chs)
+			}
 			for _, job := range []string{"a", "b"} {
-				current[job] = mutate(rng, current[job])
+				for ord := range 3 {
+					var key provKey
+					for _, k := range slices.SortedFunc(maps.Keys(current), func(a, b provKey) int { return int(a.ref.ID) - int(b.ref.ID) }) {
+						if k.job == job && k.ref.Ord == ord {
+							key = k
+						}
+					}
+					if key.job == "" || rng.IntN(10) == 0 {
+						// A provider (re)starts: the old instance's groups go.
+						if key.job != "" {
+							inc.RemoveProvider(job, key.ref.ID)
+							delete(current, key)
+						}
+						nextID++
+						key = provKey{job: job, ref: ProviderRef{ID: nextID, Ord: ord}}
+						current[key] = map[string]*targetgroup.Group{}
+					}
+					for range rng.IntN(3) {
+						update := mutate(rng, current[key])
+						inc.Update(job, key.ref, update)
+					}
+				}
 			}
-			snap := map[string][]*targetgroup.Group{}
-			for job, gs := range current {
-				s := append([]*targetgroup.Group(nil), gs...)
-				rng.Shuffle(len(s), func(i, j int) { s[i], s[j] = s[j], s[i] })
-				snap[job] = s
-			}
-			apply(t, state, inc.Process(snap))
+			apply(t, state, inc.Flush())
 
 			full := NewProcessor(true, nil)
 			want := map[string]map[uint64]string{}
 			chs, _ := full.SetJobs(cfgs)
 			apply(t, want, chs)
-			apply(t, want, full.Process(snap))
+			keys := make([]provKey, 0, len(current))
+			for k := range current {
+				keys = append(keys, k)
+			}
+			rng.Shuffle(len(keys), func(i, j int) { keys[i], keys[j] = keys[j], keys[i] })
+			for _, k := range keys {
+				var all []*targetgroup.Group
+				for _, src := range slices.Sorted(maps.Keys(current[k])) {
+					all = append(all, current[k][src])
+				}
+				full.Update(k.job, k.ref, all)
+			}
+			apply(t, want, full.Flush())
 			if d := cmp.Diff(want, state); d != "" {
 				t.Fatalf("seed %d step %d: incremental state differs from a full pass (-full +incremental):\n%s", seed, step, d)
 			}
@@ -79,27 +129,49 @@ func TestIncrementalEqualsFullPass(t *testing.T) {
 	}
 }
 
-func mutate(rng *rand.Rand, gs []*targetgroup.Group) []*targetgroup.Group {
-	out := gs[:0:0]
-	for _, g := range gs {
-		switch rng.IntN(6) {
+// mutate returns one update of a provider whose groups are cur, and applies it to cur.
+func mutate(rng *rand.Rand, cur map[string]*targetgroup.Group) []*targetgroup.Group {
+	var update []*targetgroup.Group
+	for _, src := range slices.Sorted(maps.Keys(cur)) {
+		g := cur[src]
+		switch rng.IntN(8) {
 		case 0: // vanish
+			update = append(update, &targetgroup.Group{Source: src})
+			delete(cur, src)
 		case 1: // new content
-			out = append(out, randomGroup(rng, g.Source))
+			n := randomGroup(rng, src)
+			update = append(update, n)
+			cur[src] = n
 		case 2: // same content, new object
 			c := &targetgroup.Group{Source: g.Source, Labels: g.Labels.Clone()}
 			for _, t := range g.Targets {
 				c.Targets = append(c.Targets, t.Clone())
 			}
-			out = append(out, c)
-		default:
-			out = append(out, g)
+			update = append(update, c)
+			cur[src] = c
 		}
 	}
 	for range rng.IntN(4) {
-		// Sources from a small space, so that Sources collide now and then.
-		out = append(out, randomGroup(rng, "src-"+strconv.Itoa(rng.IntN(8))))
+		// Sources from a small space, so that providers share Sources now and then.
+		src := "src-" + strconv.Itoa(rng.IntN(8))
+		n := randomGroup(rng, src)
+		update = append(update, n)
+		if len(n.Targets) == 0 {
+			delete(cur, src)
+		} else {
+			cur[src] = n
+		}
 	}
+	// The last group of a Source is the one that counts; the order of distinct Sources does not matter.
+	seen := map[string]bool{}
+	var out []*targetgroup.Group
+	for i := len(update) - 1; i >= 0; i-- {
+		if !seen[update[i].Source] {
+			seen[update[i].Source] = true
+			out = append(out, update[i])
+		}
+	}
+	rng.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
 	return out
 }
 

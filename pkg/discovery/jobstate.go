@@ -3,28 +3,27 @@ package discovery
 import (
 	"bytes"
 	"slices"
-	"time"
+
+	"github.com/prometheus/prometheus/discovery/targetgroup"
 
 	"github.com/otelcol-operator/otelcol-operator/pkg/target"
-	"github.com/prometheus/prometheus/discovery/targetgroup"
 )
 
-// groupState is what the processor remembers of one target group of one job.
+// groupState is what the processor keeps of one target group of one provider of one job: no Prometheus label
+// maps, only the group's content hash and its entries.
 type groupState struct {
-	// key is the group's Source, made unique within the job when several providers report the same Source.
-	key string
-	// tg is the group as last processed; the discovery manager keeps it alive anyway. Comparing pointers first
-	// makes an untouched group cost nothing: the manager hands group pointers to other goroutines, so a discoverer
-	// never mutates a group it has sent.
-	tg *targetgroup.Group
-	// hash is the content hash of tg when hashed. It is computed lazily, the first time a different group object
-	// arrives for the same source, so that a full pass over new groups hashes nothing.
-	hash   uint64
-	hashed bool
-	// seen is the processing generation that last saw the group in a snapshot.
-	seen uint64
+	src string
+	// ord and prov are the provider's ProviderRef.
+	ord  int32
+	prov uint64
+	// hash is the content hash of the group as last delivered; a group delivered again with the same hash is not
+	// rebuilt.
+	hash uint64
 	// entries are the group's kept entries in index order.
 	entries []entry
+	// rest are the entries relabeling dropped or Prometheus would refuse, with their discovered labels encoded,
+	// so that a change of the job's relabel rules can reprocess the group without its provider.
+	rest []restEntry
 	// discovered and dropped count the group's entries, for metrics.
 	discovered, dropped int
 }
@@ -39,8 +38,15 @@ type entry struct {
 	target target.Target
 }
 
+// restEntry is an entry that is not a target, with its discovered labels encoded as an item is.
+type restEntry struct {
+	idx  int32
+	item []byte
+}
+
 // ref locates one entry: which group and which index in it. The fixed rule for duplicates orders refs by (group
-// key, index); the smallest is served.
+// Source, provider position in the job's configuration, index); the smallest is served. The provider instance
+// only breaks ties between an instance and its replacement while both are held.
 type ref struct {
 	g   *groupState
 	idx int32
@@ -48,8 +54,14 @@ type ref struct {
 }
 
 func (r ref) less(o ref) bool {
-	if r.g.key != o.g.key {
-		return r.g.key < o.g.key
+	if r.g.src != o.g.src {
+		return r.g.src < o.g.src
+	}
+	if r.g.ord != o.g.ord {
+		return r.g.ord < o.g.ord
+	}
+	if r.g.prov != o.g.prov {
+		return r.g.prov < o.g.prov
 	}
 	return r.idx < o.idx
 }
@@ -59,22 +71,16 @@ func (r ref) same(o ref) bool { return r.g == o.g && r.idx == o.idx }
 // jobState holds one job's groups and targets.
 type jobState struct {
 	cfg *jobConfig
-	// awaitingUntil is set while the job's service discovery was just reconfigured (see Processor.Process).
-	awaitingUntil time.Time
-	groups        map[string]*groupState
-	// byPtr finds a group's state by the group object last processed. A snapshot mostly repeats the objects of
-	// the previous one; a pointer lookup recognises them without hashing their Source.
-	byPtr map[*targetgroup.Group]*groupState
-	// collided holds the Sources that several groups shared in the last snapshot that had them.
-	collided map[string]bool
+	// providers holds the groups by provider instance and Source, as the discovery manager keys them.
+	providers map[uint64]map[string]*groupState
 	// slots maps identity to the served entry. Almost every identity has one entry; the rare identities with
 	// several keep all of them in dups, so the common case costs one map slot.
 	slots map[uint64]ref
 	dups  map[uint64][]ref
-	// touched records, for the processing pass under way, each changed identity's served target before the pass.
+	// touched records, for the changes since the last flush, each changed identity's served target before them.
 	touched map[uint64]*target.Target
-	// fresh is set for a pass that started with no targets: nothing was served before, so touched stays empty
-	// and every target at the end is new.
+	// fresh is set while nothing was served before the pending changes: touched stays empty and every target at
+	// the next flush is new.
 	fresh bool
 	// discovered and dropped are the sums over groups.
 	discovered, dropped int
@@ -82,13 +88,11 @@ type jobState struct {
 
 func newJobState(cfg *jobConfig) *jobState {
 	return &jobState{
-		cfg:      cfg,
-		groups:   map[string]*groupState{},
-		byPtr:    map[*targetgroup.Group]*groupState{},
-		collided: map[string]bool{},
-		slots:    map[uint64]ref{},
-		dups:     map[uint64][]ref{},
-		touched:  map[uint64]*target.Target{},
+		cfg:       cfg,
+		providers: map[uint64]map[string]*groupState{},
+		slots:     map[uint64]ref{},
+		dups:      map[uint64][]ref{},
+		touched:   map[uint64]*target.Target{},
 	}
 }
 
@@ -150,20 +154,16 @@ func (js *jobState) removeEntry(h uint64, r ref) {
 	}
 }
 
-// rebuild replaces a group's entries by those built from tg.
-func (js *jobState) rebuild(b *builder, gs *groupState, tg *targetgroup.Group, hash uint64, hashed bool) {
-	for _, e := range gs.entries {
-		js.removeEntry(e.hash, ref{g: gs, idx: e.idx, t: e.t})
-	}
-	js.discovered -= gs.discovered
-	js.dropped -= gs.dropped
-	js.setGroup(gs, tg)
-	gs.hash, gs.hashed = hash, hashed
+// rebuild replaces a group's entries by those built from tg, whose content hash is hash.
+func (js *jobState) rebuild(b *builder, gs *groupState, tg *targetgroup.Group, hash uint64) {
+	js.clearGroup(gs)
+	gs.hash = hash
 	gs.discovered, gs.dropped = len(tg.Targets), 0
 	var entries []entry
 	if len(tg.Targets) > 0 {
 		entries = make([]entry, 0, len(tg.Targets))
 	}
+	var rest []restEntry
 	group := b.groupLabels(tg.Labels)
 	for i, tl := range tg.Targets {
 		entries = append(entries, entry{idx: int32(i)})
@@ -172,39 +172,31 @@ func (js *jobState) rebuild(b *builder, gs *groupState, tg *targetgroup.Group, h
 		if out != kept {
 			entries = entries[:len(entries)-1]
 			gs.dropped++
+			rest = append(rest, restEntry{idx: int32(i), item: b.encodeDiscovered()})
 			continue
 		}
 		e.hash, e.t = h, &e.target
 		js.addEntry(h, ref{g: gs, idx: int32(i), t: e.t})
 	}
-	gs.entries = entries
+	gs.entries, gs.rest = entries, rest
 	js.discovered += gs.discovered
 	js.dropped += gs.dropped
 }
 
-// removeGroup drops every entry of a group that left the snapshot.
-func (js *jobState) removeGroup(gs *groupState) {
+// clearGroup withdraws every entry of a group.
+func (js *jobState) clearGroup(gs *groupState) {
 	for _, e := range gs.entries {
 		js.removeEntry(e.hash, ref{g: gs, idx: e.idx, t: e.t})
 	}
 	js.discovered -= gs.discovered
 	js.dropped -= gs.dropped
-	delete(js.groups, gs.key)
-	if js.byPtr[gs.tg] == gs {
-		delete(js.byPtr, gs.tg)
-	}
+	gs.entries, gs.rest = nil, nil
+	gs.discovered, gs.dropped = 0, 0
 }
 
-// setGroup records tg as the group object of gs.
-func (js *jobState) setGroup(gs *groupState, tg *targetgroup.Group) {
-	if gs.tg == tg {
-		return
-	}
-	if gs.tg != nil && js.byPtr[gs.tg] == gs {
-		delete(js.byPtr, gs.tg)
-	}
-	gs.tg = tg
-	js.byPtr[tg] = gs
+// removeGroup drops every entry of a group that left; the caller forgets the group.
+func (js *jobState) removeGroup(gs *groupState) {
+	js.clearGroup(gs)
 }
 
 // flush turns the identities touched since the last flush into a JobChange. A target whose rebuilt item is

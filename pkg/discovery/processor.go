@@ -1,20 +1,30 @@
 package discovery
 
 import (
+	"encoding/json"
 	"fmt"
-	"reflect"
 	"slices"
-	"strconv"
 	"time"
 
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/config"
 	"github.com/prometheus/prometheus/discovery/targetgroup"
 
 	"github.com/otelcol-operator/otelcol-operator/pkg/target"
 )
 
-// Processor is the core of discovery: it turns configured jobs and snapshots of their target groups into the
-// changes of their targets. It is not safe for concurrent use; Discovery serialises calls.
+// ProviderRef names one running SD provider within one job. ID tells provider instances apart (a provider
+// restarted with a new configuration gets a new ID); Ord is the position of the provider's SD config in the job's
+// configuration, which is the same in every replica and therefore orders duplicate entries.
+type ProviderRef struct {
+	ID  uint64
+	Ord int
+}
+
+// Processor is the core of discovery: it turns configured jobs and the updates of their SD providers into the
+// changes of their targets. It keeps no Prometheus target group: each group is converted as it arrives, and what
+// remains of it is its content hash and its entries (the encoded http_sd items of its targets). It is not safe for
+// concurrent use; Discovery serialises calls.
 type Processor struct {
 	filterRelabel bool
 	metrics       *Metrics
@@ -23,13 +33,8 @@ type Processor struct {
 	jobs          map[string]*jobState
 	// names are the job names, sorted, so that output is deterministic.
 	names []string
-	gen   uint64
-	// pending is scratch space: the groups of a snapshot that need a look beyond their pointer.
-	pending []*targetgroup.Group
-	// hold bounds how long a job whose service discovery changed keeps serving its last targets while the new
-	// discoverers have delivered nothing; now is the clock (time.Now outside tests).
-	hold time.Duration
-	now  func() time.Time
+	// dirty holds the jobs changed since the last Flush.
+	dirty map[*jobState]struct{}
 }
 
 // NewProcessor returns a Processor. With filterRelabel false, relabel_configs are not applied (the reference's
@@ -41,14 +46,14 @@ func NewProcessor(filterRelabel bool, metrics *Metrics) *Processor {
 		hasher:        newGroupHasher(),
 		builder:       newBuilder(),
 		jobs:          map[string]*jobState{},
-		hold:          DefaultReadyTimeout,
-		now:           time.Now,
+		dirty:         map[*jobState]struct{}{},
 	}
 }
 
 // SetJobs installs the scrape configurations. A job that is new is registered with an empty JobChange, so that it
 // exists before any target arrives; a job that left gets a Delete; a job whose processing-relevant settings
-// changed (relabel rules, interval, path, ...) is reprocessed at once from the groups it last saw.
+// changed (relabel rules, interval, path, ...) is reprocessed at once from the entries it holds. Changes of
+// other jobs pending since the last Flush stay pending.
 func (p *Processor) SetJobs(cfgs []*config.ScrapeConfig) ([]target.JobChange, error) {
 	next := make(map[string]*jobConfig, len(cfgs))
 	for _, c := range cfgs {
@@ -69,6 +74,7 @@ func (p *Processor) SetJobs(cfgs []*config.ScrapeConfig) ([]target.JobChange, er
 	var out []target.JobChange
 	for _, name := range p.names {
 		if _, ok := next[name]; !ok {
+			delete(p.dirty, p.jobs[name])
 			delete(p.jobs, name)
 			out = append(out, target.JobChange{Job: name, Delete: true})
 			p.metrics.forgetJob(name)
@@ -82,7 +88,6 @@ func (p *Processor) SetJobs(cfgs []*config.ScrapeConfig) ([]target.JobChange, er
 	for _, name := range p.names {
 		jc := next[name]
 		js, ok := p.jobs[name]
-		sdChanged := ok && !reflect.DeepEqual(js.cfg.sd, jc.sd)
 		switch {
 		case !ok:
 			p.jobs[name] = newJobState(jc)
@@ -90,18 +95,18 @@ func (p *Processor) SetJobs(cfgs []*config.ScrapeConfig) ([]target.JobChange, er
 			p.metrics.observeJob(name, 0, 0, 0)
 		case js.cfg.fingerprint != jc.fingerprint:
 			js.cfg = jc
-			for _, gs := range js.groups {
-				js.rebuild(p.builder, gs, gs.tg, gs.hash, gs.hashed)
+			for _, groups := range js.providers {
+				for _, gs := range groups {
+					js.reprocess(p.builder, gs)
+				}
 			}
+			delete(p.dirty, js)
 			if ch := js.flush(); len(ch.Upsert) > 0 || len(ch.Remove) > 0 {
 				out = append(out, ch)
 			}
 			p.metrics.observeJob(name, js.discovered, js.dropped, len(js.slots))
 		default:
 			js.cfg = jc
-		}
-		if sdChanged {
-			js.awaitingUntil = p.now().Add(p.hold)
 		}
 	}
 	p.metrics.observeDuration(time.Since(start))
@@ -111,210 +116,116 @@ func (p *Processor) SetJobs(cfgs []*config.ScrapeConfig) ([]target.JobChange, er
 // Jobs returns the configured job names, sorted.
 func (p *Processor) Jobs() []string { return slices.Clone(p.names) }
 
-// Process applies a full snapshot of target groups, as the discovery manager delivers it, and returns what changed.
-// Groups of jobs that are not configured are ignored; a configured job missing from the snapshot has no groups.
-// Work is proportional to the number of groups plus the size of the groups that changed.
-func (p *Processor) Process(snapshot map[string][]*targetgroup.Group) []target.JobChange {
+// Update applies one update of an SD provider to a job, as Prometheus' discovery manager would: each group
+// replaces the provider's previous group of the same Source, and a group without targets removes it. Groups whose
+// content did not change cost a hash; the others are rebuilt. Nothing else of the job, and no other job, is
+// looked at. The resulting changes wait for Flush. Updates for jobs that are not configured are ignored.
+func (p *Processor) Update(job string, prov ProviderRef, groups []*targetgroup.Group) {
+	js, ok := p.jobs[job]
+	if !ok || len(groups) == 0 {
+		return
+	}
 	start := time.Now()
+	if len(js.slots) == 0 && len(js.touched) == 0 {
+		// Nothing was served and nothing is pending: every target at the next flush is new, and recording what
+		// was served before each change would record nothing.
+		js.fresh = true
+	}
+	byProv := js.providers[prov.ID]
+	for _, tg := range groups {
+		if tg == nil {
+			continue
+		}
+		gs := byProv[tg.Source]
+		if len(tg.Targets) == 0 {
+			if gs != nil {
+				js.removeGroup(gs)
+				delete(byProv, tg.Source)
+			}
+			continue
+		}
+		h := p.hasher.group(tg)
+		if gs != nil && gs.hash == h {
+			// Same content delivered again (kubernetes SD resyncs, a file rewritten alike): nothing to do.
+			continue
+		}
+		if byProv == nil {
+			byProv = make(map[string]*groupState, len(groups))
+			js.providers[prov.ID] = byProv
+		}
+		if gs == nil {
+			gs = &groupState{src: tg.Source, ord: int32(prov.Ord), prov: prov.ID}
+			byProv[tg.Source] = gs
+		}
+		js.rebuild(p.builder, gs, tg, h)
+	}
+	p.dirty[js] = struct{}{}
+	p.metrics.observeDuration(time.Since(start))
+}
+
+// RemoveProvider drops every group a provider delivered to a job: the provider stopped or was replaced.
+func (p *Processor) RemoveProvider(job string, id uint64) {
+	js, ok := p.jobs[job]
+	if !ok {
+		return
+	}
+	groups, ok := js.providers[id]
+	if !ok {
+		return
+	}
+	for _, gs := range groups {
+		js.removeGroup(gs)
+	}
+	delete(js.providers, id)
+	p.dirty[js] = struct{}{}
+}
+
+// Flush returns the changes of every job updated since the last Flush, in job name order.
+func (p *Processor) Flush() []target.JobChange {
+	if len(p.dirty) == 0 {
+		return nil
+	}
 	var out []target.JobChange
 	for _, name := range p.names {
 		js := p.jobs[name]
-		if !js.awaitingUntil.IsZero() {
-			// The manager restarted this job's discoverers and sends the job empty until they report. Serving that
-			// would make collectors drop the job's targets until their next poll: keep the last targets until the
-			// new discoverers deliver some, or for at most the hold time (the job may really be empty now).
-			if !hasTargets(snapshot[name]) && p.now().Before(js.awaitingUntil) {
-				continue
-			}
-			js.awaitingUntil = time.Time{}
+		if _, ok := p.dirty[js]; !ok {
+			continue
 		}
-		p.gen++
-		p.syncJob(js, snapshot[name])
 		if ch := js.flush(); len(ch.Upsert) > 0 || len(ch.Remove) > 0 {
 			out = append(out, ch)
 		}
 		p.metrics.observeJob(name, js.discovered, js.dropped, len(js.slots))
 	}
-	p.metrics.observeDuration(time.Since(start))
+	clear(p.dirty)
 	return out
 }
 
-// HasGroups reports whether the job has received at least one target group; readiness uses it.
-func (p *Processor) HasGroups(job string) bool {
-	js, ok := p.jobs[job]
-	return ok && len(js.groups) > 0
+// reprocess rebuilds a group's entries under the job's current configuration from what the group kept: the
+// discovered labels of every entry, encoded. Decoding them gives the same label set the original group gave (group
+// labels under target labels, empty values absent), so the result equals a fresh pass.
+func (js *jobState) reprocess(b *builder, gs *groupState) {
+	n := len(gs.entries) + len(gs.rest)
+	tg := &targetgroup.Group{Source: gs.src, Targets: make([]model.LabelSet, n)}
+	for _, e := range gs.entries {
+		tg.Targets[e.idx] = decodeItem(e.t.Item)
+	}
+	for _, r := range gs.rest {
+		tg.Targets[r.idx] = decodeItem(r.item)
+	}
+	js.rebuild(b, gs, tg, gs.hash)
 }
 
-func (p *Processor) syncJob(js *jobState, groups []*targetgroup.Group) {
-	gen := p.gen
-	if len(js.groups) == 0 && len(groups) > 0 {
-		// A job's first groups: size the maps once instead of growing them step by step, and skip recording
-		// what was served before, which is nothing.
-		js.groups = make(map[string]*groupState, len(groups))
-		js.byPtr = make(map[*targetgroup.Group]*groupState, len(groups))
-		if len(js.slots) == 0 {
-			js.slots = make(map[uint64]ref, len(groups))
-			js.fresh = true
-		}
+// decodeItem reads the labels back from an item the builder encoded; it cannot fail on such bytes.
+func decodeItem(item []byte) model.LabelSet {
+	var v struct {
+		Labels map[string]string `json:"labels"`
 	}
-	// Several providers of one job (two kubernetes_sd_configs, say) may report the same Source. Such groups are
-	// told apart by content so that each keeps its targets; find them first. Known groups are marked in place and
-	// only unknown sources need a set.
-	var colliding map[string][]*targetgroup.Group
-	nonNil := 0
-	p.pending = p.pending[:0]
-	for _, tg := range groups {
-		if tg == nil {
-			continue
-		}
-		nonNil++
-		if len(js.collided) > 0 && js.collided[tg.Source] {
-			colliding = addColliding(colliding, tg.Source)
-		}
-		if gs := js.byPtr[tg]; gs != nil && gs.seen != gen {
-			// The very object processed before: unchanged.
-			gs.seen = gen
-			continue
-		}
-		p.pending = append(p.pending, tg)
-		gs, ok := js.groups[tg.Source]
-		if !ok {
-			gs = &groupState{key: tg.Source}
-			js.groups[tg.Source] = gs
-		} else if gs.seen == gen {
-			colliding = addColliding(colliding, tg.Source)
-		}
-		gs.seen = gen
+	if err := json.Unmarshal(item, &v); err != nil {
+		panic(fmt.Sprintf("discovery: decoding an item the builder encoded: %v", err))
 	}
-
-	for src := range js.collided {
-		if _, ok := colliding[src]; !ok {
-			delete(js.collided, src) // no group has the Source any more
-		}
+	ls := make(model.LabelSet, len(v.Labels))
+	for n, val := range v.Labels {
+		ls[model.LabelName(n)] = model.LabelValue(val)
 	}
-	if colliding != nil {
-		// Every group of a colliding Source is keyed anew, objects seen before included; the others proceed.
-		kept := p.pending[:0]
-		for _, tg := range p.pending {
-			if _, ok := colliding[tg.Source]; !ok {
-				kept = append(kept, tg)
-			}
-		}
-		p.pending = kept
-		for _, tg := range groups {
-			if tg == nil {
-				continue
-			}
-			if _, ok := colliding[tg.Source]; ok {
-				colliding[tg.Source] = append(colliding[tg.Source], tg)
-			}
-		}
-	}
-	for _, tg := range p.pending {
-		p.syncGroup(js, tg.Source, tg, gen, 0)
-	}
-	if colliding != nil {
-		p.syncColliding(js, colliding, gen)
-	}
-
-	// Every group present was marked seen; only when the job holds more groups than the snapshot did some leave.
-	if nonNil < len(js.groups) || colliding != nil {
-		for _, gs := range js.groups {
-			if gs.seen != gen {
-				js.removeGroup(gs)
-			}
-		}
-	}
-}
-
-// syncColliding keys the groups of each Source that several groups share by Source and rank in content-hash
-// order, which is the same in every process and whatever the order of the snapshot. The states they had are
-// released first, all before any is claimed again: a state claimed under its old key stays, others are removed.
-// Such Sources are remembered, so that later snapshots rank all their groups again, objects seen before included.
-func (p *Processor) syncColliding(js *jobState, colliding map[string][]*targetgroup.Group, gen uint64) {
-	for src, tgs := range colliding {
-		if gs, ok := js.groups[src]; ok {
-			gs.seen = 0
-		}
-		for _, tg := range tgs {
-			if gs := js.byPtr[tg]; gs != nil {
-				gs.seen = 0
-			}
-		}
-	}
-	for src, tgs := range colliding {
-		hashes := make([]uint64, len(tgs))
-		for i, tg := range tgs {
-			hashes[i] = p.hasher.group(tg)
-		}
-		order := make([]int, len(tgs))
-		for i := range order {
-			order[i] = i
-		}
-		slices.SortStableFunc(order, func(a, b int) int {
-			switch {
-			case hashes[a] < hashes[b]:
-				return -1
-			case hashes[a] > hashes[b]:
-				return 1
-			}
-			return 0
-		})
-		// A lone group keyed "<src>\x000" sorts exactly like "<src>" against every other key, so the fixed
-		// order of entries does not depend on whether its Source collided before.
-		for n, i := range order {
-			p.syncGroup(js, src+"\x00"+strconv.Itoa(n), tgs[i], gen, hashes[i])
-		}
-		// Stays remembered while any group has the Source: a lone group keyed by rank must be ranked again
-		// when another group with its Source appears.
-		js.collided[src] = true
-	}
-}
-
-func addColliding(m map[string][]*targetgroup.Group, src string) map[string][]*targetgroup.Group {
-	if m == nil {
-		m = map[string][]*targetgroup.Group{}
-	}
-	m[src] = nil
-	return m
-}
-
-// syncGroup brings one group up to date. hash is the group's content hash when already known, else 0.
-func (p *Processor) syncGroup(js *jobState, key string, tg *targetgroup.Group, gen, hash uint64) {
-	gs, ok := js.groups[key]
-	if !ok {
-		gs = &groupState{key: key}
-		js.groups[key] = gs
-	}
-	gs.seen = gen
-	// A state without a group was created in this pass: it is new.
-	known := gs.tg != nil
-	if known && gs.tg == tg {
-		return
-	}
-	if !known {
-		js.rebuild(p.builder, gs, tg, hash, hash != 0)
-		return
-	}
-	if hash == 0 {
-		hash = p.hasher.group(tg)
-	}
-	if !gs.hashed {
-		gs.hash, gs.hashed = p.hasher.group(gs.tg), true
-	}
-	if gs.hash == hash {
-		// Same content delivered again (kubernetes SD resyncs): keep the new object, rebuild nothing.
-		js.setGroup(gs, tg)
-		return
-	}
-	js.rebuild(p.builder, gs, tg, hash, true)
-}
-
-func hasTargets(groups []*targetgroup.Group) bool {
-	for _, g := range groups {
-		if g != nil && len(g.Targets) > 0 {
-			return true
-		}
-	}
-	return false
+	return ls
 }

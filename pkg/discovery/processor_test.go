@@ -277,25 +277,32 @@ func TestDuplicatesMergeByFixedRule(t *testing.T) {
 	}
 }
 
-func TestCollidingSourcesKeepAllGroups(t *testing.T) {
+// Several providers of one job (two kubernetes_sd_configs, say) may report the same Source: each keeps its groups.
+func TestSameSourceFromTwoProvidersKeepsBoth(t *testing.T) {
 	p := newTestProcessor(t, twoJobs)
-	snap := map[string][]*targetgroup.Group{"b": {
-		group("pod/ns/x", nil, ls("__address__", "x:1")),
-		group("pod/ns/x", nil, ls("__address__", "y:1")),
-	}}
-	chs := p.Process(snap)
+	first, second := ProviderRef{ID: 1, Ord: 0}, ProviderRef{ID: 2, Ord: 1}
+	p.Update("b", first, []*targetgroup.Group{group("pod/ns/x", nil, ls("__address__", "x:1"))})
+	p.Update("b", second, []*targetgroup.Group{group("pod/ns/x", nil, ls("__address__", "y:1"))})
+	chs := p.Flush()
 	if len(chs) != 1 || len(chs[0].Upsert) != 2 {
 		t.Fatalf("want two targets, got %v", views(t, chs))
 	}
-	// Same groups in the other order: nothing changes.
-	snap["b"][0], snap["b"][1] = snap["b"][1], snap["b"][0]
-	if chs := p.Process(snap); len(chs) != 0 {
-		t.Errorf("reordered colliding groups produced changes: %v", views(t, chs))
+	// One provider resends its group unchanged: nothing changes.
+	p.Update("b", second, []*targetgroup.Group{group("pod/ns/x", nil, ls("__address__", "y:1"))})
+	if chs := p.Flush(); len(chs) != 0 {
+		t.Errorf("an unchanged group produced changes: %v", views(t, chs))
 	}
-	// One of them goes: exactly its target is removed.
-	chs = p.Process(map[string][]*targetgroup.Group{"b": {group("pod/ns/x", nil, ls("__address__", "x:1"))}})
+	// One provider's group goes: exactly its target is removed.
+	p.Update("b", second, []*targetgroup.Group{{Source: "pod/ns/x"}})
+	chs = p.Flush()
 	if len(chs) != 1 || len(chs[0].Remove) != 1 || len(chs[0].Upsert) != 0 {
-		t.Errorf("want one removal, got %+v", chs)
+		t.Errorf("want one removal, got %+v", views(t, chs))
+	}
+	// A stopped provider takes its groups along.
+	p.RemoveProvider("b", first.ID)
+	chs = p.Flush()
+	if len(chs) != 1 || len(chs[0].Remove) != 1 {
+		t.Errorf("want one removal for the stopped provider, got %+v", views(t, chs))
 	}
 }
 
