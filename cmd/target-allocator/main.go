@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/KimMachineGun/automemlimit/memlimit"
 	"k8s.io/klog/v2"
 )
 
@@ -57,6 +58,14 @@ func main() {
 		}
 		fmt.Fprintln(os.Stderr, "target-allocator:", err)
 		os.Exit(2)
+	}
+	// The heap of a large target set is mostly garbage between discovery updates; without a limit the collector
+	// lets it grow to twice the live heap and a container limit kills the process. GOMEMLIMIT, when set, wins;
+	// AUTOMEMLIMIT=off turns this off. This is the library Prometheus itself uses for --auto-gomemlimit.
+	if limit, err := memlimit.Set(memlimit.WithRatio(0.9), memlimit.WithProvider(memlimit.FromCgroup)); err != nil {
+		klog.V(2).InfoS("No container memory limit found; GOMEMLIMIT not set", "reason", err.Error())
+	} else if limit > 0 && limit < 1<<62 {
+		klog.InfoS("GOMEMLIMIT set from the container's memory limit", "bytes", limit)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -2,8 +2,8 @@ package discovery
 
 import (
 	"maps"
-	"slices"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"testing"
 

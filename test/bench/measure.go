@@ -1,0 +1,397 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// served is what every collector is served, per job: address -> collectors serving it.
+type served map[string]map[string][]string
+
+// check compares served with want exactly: missing, extra and duplicate (served by two collectors or twice).
+func check(s served, want map[string]map[string]bool) (missing, extra, dup int) {
+	for job, addrs := range want {
+		for a := range addrs {
+			switch n := len(s[job][a]); {
+			case n == 0:
+				missing++
+			case n > 1:
+				dup += n - 1
+			}
+		}
+	}
+	for job, addrs := range s {
+		for a := range addrs {
+			if !want[job][a] {
+				extra++
+			}
+		}
+	}
+	return
+}
+
+type ta struct {
+	base   string
+	cmd    *exec.Cmd
+	client *http.Client
+}
+
+func (t *ta) fetch(job, collector string) ([]byte, error) {
+	u := t.base + "/jobs/" + url.QueryEscape(job) + "/targets?collector_id=" + url.QueryEscape(collector)
+	resp, err := t.client.Get(u)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("%s: %s", u, resp.Status)
+	}
+	return b, nil
+}
+
+// collect fetches every collector's share of every job.
+func (t *ta) collect(jobs []string, collectors []string) (served, error) {
+	s := served{}
+	for _, job := range jobs {
+		s[job] = map[string][]string{}
+		for _, c := range collectors {
+			b, err := t.fetch(job, c)
+			if err != nil {
+				return nil, err
+			}
+			var groups []struct {
+				Targets []string `json:"targets"`
+			}
+			if err := json.Unmarshal(b, &groups); err != nil {
+				return nil, fmt.Errorf("job %s collector %s: %w", job, c, err)
+			}
+			for _, g := range groups {
+				for _, a := range g.Targets {
+					s[job][a] = append(s[job][a], c)
+				}
+			}
+		}
+	}
+	return s, nil
+}
+
+// count is a cheap progress probe: targets served over all collectors, without decoding.
+func (t *ta) count(jobs, collectors []string) (int, error) {
+	n := 0
+	for _, job := range jobs {
+		for _, c := range collectors {
+			b, err := t.fetch(job, c)
+			if err != nil {
+				return 0, err
+			}
+			n += bytes.Count(b, []byte(`"targets":[`))
+		}
+	}
+	return n, nil
+}
+
+// proc reads a process's resident memory, peak resident memory and CPU time from /proc.
+func proc(pid int) (rss, hwm int64, cpu time.Duration) {
+	if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid)); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			f := strings.Fields(line)
+			if len(f) < 2 {
+				continue
+			}
+			kb, _ := strconv.ParseInt(f[1], 10, 64)
+			switch f[0] {
+			case "VmRSS:":
+				rss = kb << 10
+			case "VmHWM:":
+				hwm = kb << 10
+			}
+		}
+	}
+	if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err == nil {
+		s := string(b)
+		f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+		ut, _ := strconv.ParseInt(f[11], 10, 64)
+		st, _ := strconv.ParseInt(f[12], 10, 64)
+		cpu = time.Duration(ut+st) * 10 * time.Millisecond // USER_HZ is 100 on Linux
+	}
+	return
+}
+
+func freeAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}
+
+func startTA(bin, kubeconfig, dir string, sc scenario) (*ta, error) {
+	cfg := fmt.Sprintf(`collector_selector:
+  matchlabels:
+    app.kubernetes.io/component: opentelemetry-collector
+allocation_strategy: consistent-hashing
+config:
+%s`, sc.config())
+	path := filepath.Join(dir, "targetallocator.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		return nil, err
+	}
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	log, err := os.Create(filepath.Join(dir, "ta.log"))
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(bin, "--config-file="+path, "--listen-addr="+addr, "--kubeconfig="+kubeconfig)
+	cmd.Env = append(os.Environ(), "OTELCOL_NAMESPACE="+collectorNS)
+	cmd.Stdout, cmd.Stderr = log, log
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	return &ta{base: "http://" + addr, cmd: cmd, client: &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: 16}}}, nil
+}
+
+func (t *ta) stop() {
+	_ = t.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { _ = t.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(15 * time.Second):
+		_ = t.cmd.Process.Kill()
+	}
+}
+
+func jobsOf(want map[string]map[string]bool) []string {
+	var jobs []string
+	for j := range want {
+		jobs = append(jobs, j)
+	}
+	slices.Sort(jobs)
+	return jobs
+}
+
+func total(want map[string]map[string]bool) int {
+	n := 0
+	for _, a := range want {
+		n += len(a)
+	}
+	return n
+}
+
+// waitServed polls until the served sets are exactly want and returns them.
+func waitServed(t *ta, want map[string]map[string]bool, collectors []string, timeout time.Duration, cheap func() (bool, error)) (served, error) {
+	deadline := time.Now().Add(timeout)
+	jobs := jobsOf(want)
+	for {
+		ok := true
+		if cheap != nil {
+			var err error
+			if ok, err = cheap(); err != nil {
+				ok = false
+			}
+		}
+		if ok {
+			s, err := t.collect(jobs, collectors)
+			if err == nil {
+				if m, e, d := check(s, want); m == 0 && e == 0 && d == 0 {
+					return s, nil
+				}
+			}
+		}
+		if time.Now().After(deadline) {
+			s, err := t.collect(jobs, collectors)
+			if err != nil {
+				return nil, fmt.Errorf("not served within %s: %w", timeout, err)
+			}
+			m, e, d := check(s, want)
+			return s, fmt.Errorf("not served within %s: %d missing, %d extra, %d duplicate", timeout, m, e, d)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func measure(ctx context.Context, o options, c *cluster, sc scenario, bin, kubeconfig, dir string, r *report) error {
+	want := sc.want()
+	jobs := jobsOf(want)
+	n := total(want)
+	start := time.Now()
+	t, err := startTA(bin, kubeconfig, dir, sc)
+	if err != nil {
+		return err
+	}
+	defer t.stop()
+	pid := t.cmd.Process.Pid
+	defer func() {
+		if r.failed {
+			log, _ := os.ReadFile(filepath.Join(dir, "ta.log"))
+			if len(log) > 4000 {
+				log = log[len(log)-4000:]
+			}
+			fmt.Fprintf(os.Stderr, "target allocator log (tail):\n%s\n", log)
+		}
+	}()
+
+	// Phase 1: start until every target is served exactly.
+	s, err := waitServed(t, want, c.collectors, 5*time.Minute, func() (bool, error) {
+		got, err := t.count(jobs, c.collectors)
+		return got == n, err
+	})
+	if err != nil {
+		r.fail("start", err)
+		return err
+	}
+	rss, _, cpu := proc(pid)
+	r.row("start: all targets served", time.Since(start), fmt.Sprintf("RSS %s, CPU %s", mb(rss), cpu.Round(10*time.Millisecond)))
+	r.checked("start", s, want)
+
+	// Phase 2: idle.
+	time.Sleep(o.idle)
+	rss2, _, cpu2 := proc(pid)
+	r.row(fmt.Sprintf("idle %s", o.idle), 0, fmt.Sprintf("RSS %s, CPU %s", mb(rss2), (cpu2-cpu).Round(10*time.Millisecond)))
+
+	// Phase 3: http_sd under 4 clients.
+	p50, p99, rps, errs := load(t, jobs[0], c.collectors, o.load)
+	r.row("http_sd, 4 clients", 0, fmt.Sprintf("p50 %s, p99 %s, %.0f req/s, %d errors", p50, p99, rps, errs))
+
+	// Phase 4: one target replaced.
+	newAddr, err := sc.replaceOne(ctx)
+	if err != nil {
+		return err
+	}
+	changed := time.Now()
+	s, err = waitServed(t, want, c.collectors, 2*time.Minute, func() (bool, error) {
+		for _, col := range c.collectors {
+			b, err := t.fetch(jobs[0], col)
+			if err != nil {
+				return false, err
+			}
+			if bytes.Contains(b, []byte(`"`+newAddr+`"`)) {
+				return true, nil
+			}
+		}
+		return false, nil
+	})
+	if err != nil {
+		r.fail("replace", err)
+		return err
+	}
+	r.row("one target replaced -> served", time.Since(changed), "")
+	r.checked("replace", s, want)
+
+	// Phase 5: a collector joins.
+	before := s
+	if err := c.addCollector(ctx, len(c.collectors)); err != nil {
+		return err
+	}
+	joined := time.Now()
+	newest := c.collectors[len(c.collectors)-1]
+	s, err = waitServed(t, want, c.collectors, 2*time.Minute, func() (bool, error) {
+		b, err := t.fetch(jobs[0], newest)
+		return err == nil && bytes.Contains(b, []byte(`"targets":[`)), err
+	})
+	if err != nil {
+		r.fail("join", err)
+		return err
+	}
+	moved := 0
+	for job, addrs := range s {
+		for a, cols := range addrs {
+			if prev := before[job][a]; len(prev) == 1 && prev[0] != cols[0] {
+				moved++
+			}
+		}
+	}
+	r.row("collector joins -> served", time.Since(joined), fmt.Sprintf("moved %.3f (ideal %.3f)", float64(moved)/float64(n), 1/float64(len(c.collectors))))
+	r.checked("join", s, want)
+
+	rss3, hwm, _ := proc(pid)
+	r.row("end", time.Since(start), fmt.Sprintf("RSS %s, peak RSS %s", mb(rss3), mb(hwm)))
+	r.print()
+	return nil
+}
+
+func load(t *ta, job string, collectors []string, d time.Duration) (p50, p99 time.Duration, rps float64, errs int) {
+	var mu sync.Mutex
+	var lat []time.Duration
+	end := time.Now().Add(d)
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for i := w; time.Now().Before(end); i++ {
+				s := time.Now()
+				_, err := t.fetch(job, collectors[i%len(collectors)])
+				el := time.Since(s)
+				mu.Lock()
+				if err != nil {
+					errs++
+				} else {
+					lat = append(lat, el)
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if len(lat) == 0 {
+		return 0, 0, 0, errs
+	}
+	slices.Sort(lat)
+	return lat[len(lat)/2].Round(10 * time.Microsecond), lat[len(lat)*99/100].Round(10 * time.Microsecond), float64(len(lat)) / d.Seconds(), errs
+}
+
+func mb(b int64) string { return fmt.Sprintf("%d MB", b>>20) }
+
+type report struct {
+	lines  []string
+	failed bool
+}
+
+func (r *report) header(o options, sc scenario) {
+	host, _ := os.Hostname()
+	r.lines = append(r.lines, fmt.Sprintf("# %s, %d collectors, %s, host %s", sc.name(), o.collectors, time.Now().UTC().Format("2006-01-02 15:04 MST"), host))
+	r.lines = append(r.lines, "| phase | time | figures |", "| --- | --- | --- |")
+}
+
+func (r *report) row(phase string, d time.Duration, figures string) {
+	ts := ""
+	if d > 0 {
+		ts = d.Round(10 * time.Millisecond).String()
+	}
+	r.lines = append(r.lines, fmt.Sprintf("| %s | %s | %s |", phase, ts, figures))
+}
+
+func (r *report) checked(phase string, s served, want map[string]map[string]bool) {
+	m, e, d := check(s, want)
+	r.lines = append(r.lines, fmt.Sprintf("| %s: served sets checked | | %d missing, %d extra, %d duplicate |", phase, m, e, d))
+}
+
+func (r *report) fail(phase string, err error) {
+	r.failed = true
+	r.lines = append(r.lines, fmt.Sprintf("| %s | FAILED | %v |", phase, err))
+	r.print()
+}
+
+func (r *report) print() { fmt.Println(strings.Join(r.lines, "\n")) }
