@@ -94,25 +94,29 @@ func TestHoldExpiresOnItsOwn(t *testing.T) {
 // reports, although the unchanged provider keeps delivering.
 func TestHoldIsPerProvider(t *testing.T) {
 	d, rec := startDiscovery(t, time.Hour)
-	c1 := newFeed("c1")
-	if err := d.ApplyConfig(withSD(t, staticWeb, c1)); err != nil {
+	keep, c1 := newFeed("keep"), newFeed("c1")
+	if err := d.ApplyConfig(withSD(t, staticWeb, keep, c1)); err != nil {
 		t.Fatal(err)
 	}
+	keep.send(t, group("k", nil, ls("__address__", "k:1")))
 	c1.send(t, group("c1", nil, ls("__address__", "c1:1")))
-	waitFor(t, "a:1 and c1:1 served", func() bool { got := rec.addresses("web"); return got["a:1"] && got["c1:1"] })
+	waitFor(t, "a:1, k:1 and c1:1 served", func() bool { got := rec.addresses("web"); return got["a:1"] && got["k:1"] && got["c1:1"] })
 
 	c2 := newFeed("c2")
-	if err := d.ApplyConfig(withSD(t, staticWeb, c2)); err != nil {
+	if err := d.ApplyConfig(withSD(t, staticWeb, keep, c2)); err != nil {
 		t.Fatal(err)
 	}
+	// The unchanged provider keeps delivering; that is no news about the replaced one.
+	keep.send(t, group("k2", nil, ls("__address__", "k:2")))
+	waitFor(t, "k:2 served", func() bool { return rec.addresses("web")["k:2"] })
 	stays(t, "c1:1 served while its replacement has not reported", 500*time.Millisecond, func() bool {
 		got := rec.addresses("web")
-		return got["a:1"] && got["c1:1"]
+		return got["a:1"] && got["k:1"] && got["c1:1"]
 	})
 	c2.send(t, group("c2", nil, ls("__address__", "c2:1")))
-	waitFor(t, "c2:1 in, c1:1 out, a:1 kept", func() bool {
+	waitFor(t, "c2:1 in, c1:1 out, the rest kept", func() bool {
 		got := rec.addresses("web")
-		return got["a:1"] && got["c2:1"] && !got["c1:1"]
+		return got["a:1"] && got["k:1"] && got["k:2"] && got["c2:1"] && !got["c1:1"]
 	})
 }
 

@@ -1,3 +1,5 @@
+//go:build !sd_minimal
+
 package taconfig
 
 // Prometheus parses *_sd_configs only for registered mechanisms; register all of them so that any scrape config a

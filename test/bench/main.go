@@ -27,6 +27,7 @@ type options struct {
 	refresh    time.Duration
 	idle       time.Duration
 	load       time.Duration
+	tags       string
 }
 
 func main() {
@@ -39,6 +40,7 @@ func main() {
 	flag.DurationVar(&o.refresh, "refresh", 5*time.Second, "file_sd refresh_interval")
 	flag.DurationVar(&o.idle, "idle", 20*time.Second, "idle period measured after ready")
 	flag.DurationVar(&o.load, "load", 5*time.Second, "duration of the http_sd load phase")
+	flag.StringVar(&o.tags, "tags", "", "build tags for the target allocator (sd_minimal: no cloud SD mechanisms)")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -53,7 +55,7 @@ func run(o options) error {
 	}
 	defer os.RemoveAll(dir)
 	bin := filepath.Join(dir, "target-allocator")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/target-allocator")
+	build := exec.Command("go", "build", "-tags="+o.tags, "-o", bin, "./cmd/target-allocator")
 	build.Dir = testenv.RepoRoot()
 	if out, err := build.CombinedOutput(); err != nil {
 		return fmt.Errorf("build target allocator: %v\n%s", err, out)

@@ -72,28 +72,30 @@ func podLikeGroup(i int, suffix string) fileGroup {
 	return fileGroup{
 		Targets: []string{ip + ":" + port},
 		Labels: map[string]string{
-			"__meta_kubernetes_namespace":                 "default",
-			"__meta_kubernetes_pod_name":                  pod,
-			"__meta_kubernetes_pod_ip":                    ip,
-			"__meta_kubernetes_pod_node_name":             "node-" + strconv.Itoa(i%500),
-			"__meta_kubernetes_pod_host_ip":               "192.168.0." + strconv.Itoa(i%250),
-			"__meta_kubernetes_pod_uid":                   fmt.Sprintf("6b1e3f4c-0000-4000-8000-%012d", i),
-			"__meta_kubernetes_pod_label_app":             "app-" + strconv.Itoa(i%100),
+			"__meta_kubernetes_namespace":                   "default",
+			"__meta_kubernetes_pod_name":                    pod,
+			"__meta_kubernetes_pod_ip":                      ip,
+			"__meta_kubernetes_pod_node_name":               "node-" + strconv.Itoa(i%500),
+			"__meta_kubernetes_pod_host_ip":                 "192.168.0." + strconv.Itoa(i%250),
+			"__meta_kubernetes_pod_uid":                     fmt.Sprintf("6b1e3f4c-0000-4000-8000-%012d", i),
+			"__meta_kubernetes_pod_label_app":               "app-" + strconv.Itoa(i%100),
 			"__meta_kubernetes_pod_label_pod_template_hash": "7d4b9c",
-			"__meta_kubernetes_pod_labelpresent_app":      "true",
-			"__meta_kubernetes_pod_ready":                 "true",
-			"__meta_kubernetes_pod_phase":                 "Running",
-			"__meta_kubernetes_pod_controller_kind":       "ReplicaSet",
-			"__meta_kubernetes_pod_controller_name":       "app-" + strconv.Itoa(i%100) + "-7d4b9c",
-			"__meta_kubernetes_pod_container_name":        "app",
-			"__meta_kubernetes_pod_container_image":       "example.com/app:1.0",
-			"__meta_kubernetes_pod_container_port_name":   "metrics",
-			"__meta_kubernetes_pod_container_port_number": port,
+			"__meta_kubernetes_pod_labelpresent_app":        "true",
+			"__meta_kubernetes_pod_ready":                   "true",
+			"__meta_kubernetes_pod_phase":                   "Running",
+			"__meta_kubernetes_pod_controller_kind":         "ReplicaSet",
+			"__meta_kubernetes_pod_controller_name":         "app-" + strconv.Itoa(i%100) + "-7d4b9c",
+			"__meta_kubernetes_pod_container_name":          "app",
+			"__meta_kubernetes_pod_container_image":         "example.com/app:1.0",
+			"__meta_kubernetes_pod_container_port_name":     "metrics",
+			"__meta_kubernetes_pod_container_port_number":   port,
 		},
 	}
 }
 
-func (s *fileScenario) path(f int) string { return filepath.Join(s.dir, fmt.Sprintf("targets-%d.json", f)) }
+func (s *fileScenario) path(f int) string {
+	return filepath.Join(s.dir, fmt.Sprintf("targets-%d.json", f))
+}
 
 // write replaces a file atomically (write, then rename), as configuration tools do.
 func (s *fileScenario) write(f int) error {
@@ -120,7 +122,9 @@ func (s *fileScenario) config() string {
 	return c
 }
 
-func (s *fileScenario) want() map[string]map[string]bool { return map[string]map[string]bool{fileJob: s.targets} }
+func (s *fileScenario) want() map[string]map[string]bool {
+	return map[string]map[string]bool{fileJob: s.targets}
+}
 
 func (s *fileScenario) replaceOne(context.Context) (string, error) {
 	old := s.files[0][0].Targets[0]
