@@ -1,0 +1,110 @@
+package discovery
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/discovery/file"
+	"github.com/prometheus/prometheus/discovery/targetgroup"
+)
+
+// recvUpdate returns the next non-empty update, or nil when none comes within d. Empty updates (the
+// discoverer's proof that its previous update was applied) are skipped.
+func recvUpdate(up <-chan []*targetgroup.Group, d time.Duration) []*targetgroup.Group {
+	deadline := time.After(d)
+	for {
+		select {
+		case tgs := <-up:
+			if len(tgs) > 0 {
+				return tgs
+			}
+		case <-deadline:
+			return nil
+		}
+	}
+}
+
+func writeAtomically(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path+".tmp", []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(path+".tmp", path); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A file rewritten with the same bytes is not decoded again, although the directory watcher reports it; changed
+// bytes are; a file that goes takes its groups along.
+func TestFileSDDecodesOnlyChangedFiles(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "a.json")
+	writeAtomically(t, path, `[{"targets":["x:1"],"labels":{"l":"1"}},{"targets":["y:1"]}]`)
+	d := newFileDiscoverer(&file.SDConfig{Files: []string{filepath.Join(dir, "*.json")}, RefreshInterval: model.Duration(time.Hour)},
+		slog.New(slog.DiscardHandler), make(chan struct{}, 1))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	up := make(chan []*targetgroup.Group)
+	go d.Run(ctx, up)
+
+	first := recvUpdate(up, 5*time.Second)
+	if len(first) != 2 || first[0].Source != path+":0" || first[0].Labels["__meta_filepath"] != model.LabelValue(path) || first[0].Labels["l"] != "1" {
+		t.Fatalf("first update = %v", first)
+	}
+	// Same bytes, new inode: the watcher fires, nothing is sent.
+	writeAtomically(t, path, `[{"targets":["x:1"],"labels":{"l":"1"}},{"targets":["y:1"]}]`)
+	if got := recvUpdate(up, 700*time.Millisecond); got != nil {
+		t.Fatalf("unchanged file decoded and sent again: %v", got)
+	}
+	// Changed bytes, one group fewer: the file's groups, then an empty group for the vanished index.
+	writeAtomically(t, path, `[{"targets":["z:1"]}]`)
+	if got := recvUpdate(up, 5*time.Second); len(got) != 1 || got[0].Targets[0]["__address__"] != "z:1" {
+		t.Fatalf("changed file: %v", got)
+	}
+	if got := recvUpdate(up, 5*time.Second); len(got) != 1 || got[0].Source != path+":1" || len(got[0].Targets) != 0 {
+		t.Fatalf("vanished group: %v", got)
+	}
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	if got := recvUpdate(up, 5*time.Second); len(got) != 1 || got[0].Source != path+":0" || len(got[0].Targets) != 0 {
+		t.Fatalf("removed file: %v", got)
+	}
+}
+
+// FuzzDecodeFile: file SD content is written by whoever manages the files; decoding must never panic, and what it
+// accepts carries the Sources and file label Prometheus gives it.
+func FuzzDecodeFile(f *testing.F) {
+	for _, seed := range []string{
+		`[{"targets":["x:1"],"labels":{"a":"b"}}]`,
+		`[null]`,
+		`[{"targets":[],"labels":null}]`,
+		`{"targets":["x:1"]}`,
+		`[{"targets":["x:1"],"labels":{"in valid":"b"}}]`,
+		"- targets: ['x:1']\n  labels: {a: b}\n",
+		"- targets: ['x:1']\n  unknown: 1\n",
+	} {
+		f.Add(seed, strings.HasPrefix(seed, "-"))
+	}
+	f.Fuzz(func(t *testing.T, content string, yamlFile bool) {
+		name := "/sd/f.json"
+		if yamlFile {
+			name = "/sd/f.yaml"
+		}
+		tgs, err := decodeFile(name, []byte(content))
+		if err != nil {
+			return
+		}
+		for i, tg := range tgs {
+			if tg.Source != fileSource(name, i) || tg.Labels[fileSDFilepathLabel] != model.LabelValue(name) {
+				t.Fatalf("group %d: Source %q, labels %v", i, tg.Source, tg.Labels)
+			}
+		}
+	})
+}
