@@ -57,6 +57,12 @@ func TestFileSDDecodesOnlyChangedFiles(t *testing.T) {
 	if len(first) != 2 || first[0].Source != path+":0" || first[0].Labels["__meta_filepath"] != model.LabelValue(path) || first[0].Labels["l"] != "1" {
 		t.Fatalf("first update = %v", first)
 	}
+	// The proof the update was applied, then the end of the first refresh: the directory is watched from here on.
+	for range 2 {
+		if tgs := <-up; len(tgs) != 0 {
+			t.Fatalf("want empty updates after the first, got %v", tgs)
+		}
+	}
 	// Same bytes, new inode: the watcher fires, nothing is sent.
 	writeAtomically(t, path, `[{"targets":["x:1"],"labels":{"l":"1"}},{"targets":["y:1"]}]`)
 	if got := recvUpdate(up, 700*time.Millisecond); got != nil {
