@@ -148,10 +148,15 @@ func TestInvalidResources(t *testing.T) {
 			wantMsg: `basicAuth.password: secret team-a/gone key "password"`,
 		},
 		{
-			name:   "scrape config not supported yet",
-			bad:    Resources{ScrapeConfigs: []*monitoringv1alpha1.ScrapeConfig{{ObjectMeta: objectMeta("team-a", "static", nil)}}},
-			want:   ResourceError{Kind: KindScrapeConfig, Namespace: "team-a", Name: "static"},
-			wantIs: ErrNotSupported,
+			name: "scrape config with a discovery kind not converted",
+			bad: Resources{ScrapeConfigs: []*monitoringv1alpha1.ScrapeConfig{scrapeConfig("team-a", "static", func(s *monitoringv1alpha1.ScrapeConfigSpec) {
+				s.StaticConfigs = []monitoringv1alpha1.StaticConfig{{Targets: []monitoringv1alpha1.Target{"a:80"}}}
+				s.DigitalOceanSDConfigs = []monitoringv1alpha1.DigitalOceanSDConfig{{}}
+				s.NomadSDConfigs = []monitoringv1alpha1.NomadSDConfig{{}}
+			})}},
+			want:    ResourceError{Kind: KindScrapeConfig, Namespace: "team-a", Name: "static"},
+			wantIs:  ErrNotSupported,
+			wantMsg: "digitalOceanSDConfigs: not supported yet\nnomadSDConfigs: not supported yet",
 		},
 	}
 	good := serviceMonitor("team-a", "good", nil)

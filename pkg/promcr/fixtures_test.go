@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
+	monitoringv1alpha1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1alpha1"
 	"github.com/prometheus/common/model"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -22,16 +23,38 @@ func (s store) get(namespace, name, key string) (string, error) {
 	return v, nil
 }
 
+// testCertPEM and testKeyPEM are a self-signed test certificate and its key (made for these tests only), so
+// that TLS material passes the same checks as in production.
+const testCertPEM = `-----BEGIN CERTIFICATE-----
+MIIBgzCCASmgAwIBAgIUI2otqGaz/Ui8Tz/dc0kOR5oy+BcwCgYIKoZIzj0EAwIw
+FjEUMBIGA1UEAwwLcHJvbWNyLXRlc3QwIBcNMjYxMTMwMTU0MjEyWhgPMjEyNjEx
+MDYxNTQyMTJaMBYxFDASBgNVBAMMC3Byb21jci10ZXN0MFkwEwYHKoZIzj0CAQYI
+KoZIzj0DAQcDQgAEn/EzENL4sfpq0GSCs/f2c6QqmldJe2J4d4edDlBsNXMQsH5+
+r8zxtdT/fGSKagdfc/ltkRmlfce06u5JLTdhAKNTMFEwHQYDVR0OBBYEFKpxfCmK
+bGhAe3PNzDDzZbH6neQwMB8GA1UdIwQYMBaAFKpxfCmKbGhAe3PNzDDzZbH6neQw
+MA8GA1UdEwEB/wQFMAMBAf8wCgYIKoZIzj0EAwIDSAAwRQIhAKknxzo9W2Y9YQU3
+ZP3E3pLOvrh1a9t0oeiZjCpJWI1nAiBIi8rtRxSCH2tHl6TyRZL1FxtWjEzgbcWQ
+UMh3aJ7ivA==
+-----END CERTIFICATE-----
+`
+
+const testKeyPEM = `-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgQS4myXzy9Aq5c0dO
+LCEcsr8lEquzZh2Qs3vpmf0wE6OhRANCAASf8TMQ0vix+mrQZIKz9/ZzpCqaV0l7
+Ynh3h50OUGw1cxCwfn6vzPG11P98ZIpqB19z+W2RGaV9x7Tq7kktN2EA
+-----END PRIVATE KEY-----
+`
+
 var testSecrets = store{
 	"team-a/creds/user":     "scraper",
 	"team-a/creds/password": "s3cret",
 	"team-a/creds/token":    "tok-123",
-	"team-a/tls/key":        "KEY-PEM",
+	"team-a/tls/key":        testKeyPEM,
 }
 
 var testConfigMaps = store{
-	"team-a/ca/ca.crt":       "CA-PEM",
-	"team-a/ca/client.crt":   "CERT-PEM",
+	"team-a/ca/ca.crt":       testCertPEM,
+	"team-a/ca/client.crt":   testCertPEM,
 	"team-a/oauth/client-id": "scraper-app",
 }
 
@@ -90,6 +113,14 @@ func probe(ns, name string, mutate func(*monitoringv1.Probe)) *monitoringv1.Prob
 		mutate(p)
 	}
 	return p
+}
+
+func scrapeConfig(ns, name string, mutate func(*monitoringv1alpha1.ScrapeConfigSpec)) *monitoringv1alpha1.ScrapeConfig {
+	s := &monitoringv1alpha1.ScrapeConfig{ObjectMeta: objectMeta(ns, name, map[string]string{"team": "a"})}
+	if mutate != nil {
+		mutate(&s.Spec)
+	}
+	return s
 }
 
 func targetPort(v intstr.IntOrString) *intstr.IntOrString { return &v }

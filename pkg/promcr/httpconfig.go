@@ -1,6 +1,10 @@
 package promcr
 
 import (
+	"cmp"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"net/url"
@@ -49,10 +53,12 @@ func (r refs) secretOrConfigMap(field string, s monitoringv1.SecretOrConfigMap) 
 	return "", nil
 }
 
-// httpSettings is what ServiceMonitor and PodMonitor endpoints share of their HTTP client
-// settings; the two CRDs nest them differently (TLS files exist only on ServiceMonitors).
+// httpSettings is what the resource kinds share of their HTTP client settings; the CRDs
+// nest them differently (TLS files exist only on ServiceMonitors). tls and authorization
+// are already merged with the resource's scrape class; auth.Authorization is ignored.
 type httpSettings struct {
 	auth            monitoringv1.HTTPConfigWithoutTLS
+	authorization   *classAuthorization
 	tls             *monitoringv1.TLSConfig
 	proxy           monitoringv1.ProxyConfig
 	bearerTokenFile string
@@ -89,8 +95,11 @@ func (r refs) httpClientConfig(h httpSettings) (commoncfg.HTTPClientConfig, erro
 			return c, err
 		}
 	}
-	if a := h.auth.Authorization; a != nil {
-		if c.Authorization, err = r.authorization(*a); err != nil {
+	if a := h.authorization; a != nil {
+		if a.credentialsFile != "" && a.safe.Credentials == nil {
+			// Only a scrape class (the administrator's configuration) names a credentials file.
+			c.Authorization = &commoncfg.Authorization{Type: cmp.Or(a.safe.Type, "Bearer"), CredentialsFile: a.credentialsFile}
+		} else if c.Authorization, err = r.authorization(*a.safe); err != nil {
 			return c, err
 		}
 	}
@@ -196,6 +205,9 @@ func (r refs) tlsConfig(field string, t *monitoringv1.TLSConfig) (commoncfg.TLSC
 		}
 		out.Key = commoncfg.Secret(k)
 	}
+	if err := validateTLSMaterial(field, out.CA, out.Cert, string(out.Key)); err != nil {
+		return out, err
+	}
 	out.CAFile, out.CertFile, out.KeyFile = t.CAFile, t.CertFile, t.KeyFile
 	out.ServerName = ptr.Deref(t.ServerName, "")
 	out.InsecureSkipVerify = ptr.Deref(t.InsecureSkipVerify, false)
@@ -209,6 +221,28 @@ func (r refs) tlsConfig(field string, t *monitoringv1.TLSConfig) (commoncfg.TLSC
 		return out, fmt.Errorf("%s: %w", field, err)
 	}
 	return out, nil
+}
+
+// validateTLSMaterial rejects what the Prometheus Operator rejects before it generates a
+// job: a CA that is not a PEM certificate, and a certificate and key that do not pair.
+// Without it the job would be served and fail only at scrape time, on every collector.
+func validateTLSMaterial(field, ca, cert, key string) error {
+	if ca != "" {
+		block, _ := pem.Decode([]byte(ca))
+		if block == nil {
+			return fmt.Errorf("%s.ca: no PEM block found", field)
+		}
+		if _, err := x509.ParseCertificate(block.Bytes); err != nil {
+			return fmt.Errorf("%s.ca: %w", field, err)
+		}
+	}
+	if cert != "" && key != "" {
+		if _, err := tls.X509KeyPair([]byte(cert), []byte(key)); err != nil {
+			// The error text names no key material, only what is wrong with it.
+			return fmt.Errorf("%s.cert and keySecret: %w", field, err)
+		}
+	}
+	return nil
 }
 
 func tlsVersion(field string, v *monitoringv1.TLSVersion) (commoncfg.TLSVersion, error) {

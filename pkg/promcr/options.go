@@ -23,6 +23,18 @@ type Options struct {
 	// themselves; empty means EndpointSlice (see the package documentation for why).
 	ServiceDiscoveryRole monitoringv1.ServiceDiscoveryRole
 
+	// ScrapeClasses are the administrator's scrape classes (prometheus_cr.scrape_classes).
+	// A resource naming a class that is not here is rejected; at most one may be the
+	// default. ValidateScrapeClasses checks them once, at start-up.
+	ScrapeClasses []monitoringv1.ScrapeClass
+
+	// AllowFileAccess lets monitors name files of the scraping pod (bearerTokenFile,
+	// tlsConfig caFile/certFile/keyFile, file_sd, *_file credentials). Off by default,
+	// the opposite of deny_fs_access_through_sms: the author of a monitor is not the
+	// owner of the collector, and a file path would make every collector send its own
+	// token or key to a target the author chooses.
+	AllowFileAccess bool
+
 	// Secrets and ConfigMaps resolve references in the resource's own namespace. A nil
 	// getter rejects every resource that needs it.
 	Secrets    SecretGetter

@@ -32,8 +32,12 @@ func PodMonitorScrapeConfigs(pm *monitoringv1.PodMonitor, opts Options) ([]*conf
 func podMonitorEndpoint(pm *monitoringv1.PodMonitor, i int, opts Options) (*config.ScrapeConfig, error) {
 	ep := pm.Spec.PodMetricsEndpoints[i]
 	sc := newScrapeConfig(PodMonitorJobName(pm.Namespace, pm.Name, i))
+	class, err := opts.scrapeClass(pm.Spec.ScrapeClassName)
+	if err != nil {
+		return nil, err
+	}
 
-	err := applyEndpoint(sc, endpointSettings{
+	err = applyEndpoint(sc, endpointSettings{
 		interval: ep.Interval, timeout: ep.ScrapeTimeout, path: ep.Path, scheme: ep.Scheme, params: ep.Params,
 		honorLabels: ep.HonorLabels, honorTimestamps: ep.HonorTimestamps, trackTimestampsStaleness: ep.TrackTimestampsStaleness,
 	}, opts)
@@ -44,23 +48,23 @@ func podMonitorEndpoint(pm *monitoringv1.PodMonitor, i int, opts Options) (*conf
 		sampleLimit: pm.Spec.SampleLimit, targetLimit: pm.Spec.TargetLimit, labelLimit: pm.Spec.LabelLimit,
 		labelNameLengthLimit: pm.Spec.LabelNameLengthLimit, labelValueLengthLimit: pm.Spec.LabelValueLengthLimit,
 		keepDroppedTargets: pm.Spec.KeepDroppedTargets, nativeHistograms: pm.Spec.NativeHistogramConfig,
-		protocols: pm.Spec.ScrapeProtocols, fallback: pm.Spec.FallbackScrapeProtocol, bodySizeLimit: pm.Spec.BodySizeLimit,
+		protocols: pm.Spec.ScrapeProtocols, fallback: mergeFallbackProtocol(pm.Spec.FallbackScrapeProtocol, class),
+		bodySizeLimit: pm.Spec.BodySizeLimit,
 	}); err != nil {
 		return nil, err
 	}
 
 	r := refs{namespace: pm.Namespace, secrets: opts.Secrets, configMaps: opts.ConfigMaps}
-	var tls *monitoringv1.TLSConfig
-	if ep.TLSConfig != nil {
-		tls = &monitoringv1.TLSConfig{SafeTLSConfig: *ep.TLSConfig}
-	}
-	sc.HTTPClientConfig, err = r.httpClientConfig(httpSettings{auth: ep.HTTPConfigWithoutTLS, tls: tls, proxy: ep.ProxyConfig})
+	sc.HTTPClientConfig, err = r.httpClientConfig(httpSettings{
+		auth: ep.HTTPConfigWithoutTLS, authorization: mergeAuthorization(ep.Authorization, class),
+		tls: mergeSafeTLS(ep.TLSConfig, class), proxy: ep.ProxyConfig,
+	})
 	if err != nil {
 		return nil, err
 	}
 
 	sc.ServiceDiscoveryConfigs, err = kubernetesSD(kubernetes.RolePod, sdNamespaces(pm.Spec.NamespaceSelector, pm.Namespace),
-		pm.Spec.AttachMetadata, pm.Spec.SelectorMechanism, pm.Spec.Selector, kubernetes.RolePod)
+		mergeAttachMetadata(pm.Spec.AttachMetadata, class), pm.Spec.SelectorMechanism, pm.Spec.Selector, kubernetes.RolePod)
 	if err != nil {
 		return nil, err
 	}
@@ -69,19 +73,8 @@ func podMonitorEndpoint(pm *monitoringv1.PodMonitor, i int, opts Options) (*conf
 	if err != nil {
 		return nil, err
 	}
-	if sc.RelabelConfigs, err = compile(rules); err != nil {
+	if err := applyRelabelings(sc, rules, class, ep.RelabelConfigs, ep.MetricRelabelConfigs, "relabelings"); err != nil {
 		return nil, err
-	}
-	user, err := userRelabelConfigs("relabelings", ep.RelabelConfigs)
-	if err != nil {
-		return nil, err
-	}
-	sc.RelabelConfigs = append(sc.RelabelConfigs, user...)
-	if sc.MetricRelabelConfigs, err = userRelabelConfigs("metricRelabelings", ep.MetricRelabelConfigs); err != nil {
-		return nil, err
-	}
-	if len(sc.MetricRelabelConfigs) == 0 {
-		sc.MetricRelabelConfigs = nil
 	}
 	return sc, nil
 }
@@ -101,8 +94,13 @@ func podMonitorRules(pm *monitoringv1.PodMonitor, ep monitoringv1.PodMetricsEndp
 		rules = append(rules, sel...)
 	}
 
-	// port (name) wins over portNumber, which wins over the deprecated targetPort.
+	// port (name) wins over portNumber, which wins over the deprecated targetPort. The
+	// endpoint label is the port name, else the targetPort, also when portNumber chose
+	// the port (as the Prometheus Operator labels it).
 	endpointLabel := ""
+	if ep.TargetPort != nil { //nolint:staticcheck // deprecated but still served by the CRD
+		endpointLabel = ep.TargetPort.String() //nolint:staticcheck // as above
+	}
 	switch {
 	case ptr.Deref(ep.Port, "") != "":
 		rules = append(rules, rule{action: relabel.Keep, source: []string{"__meta_kubernetes_pod_container_port_name"}, regex: *ep.Port})
@@ -121,7 +119,6 @@ func podMonitorRules(pm *monitoringv1.PodMonitor, ep monitoringv1.PodMetricsEndp
 		if r != nil {
 			rules = append(rules, *r)
 		}
-		endpointLabel = ep.TargetPort.String() //nolint:staticcheck // as above
 	}
 
 	rules = append(rules,

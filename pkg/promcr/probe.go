@@ -14,7 +14,6 @@ import (
 	"github.com/prometheus/prometheus/discovery"
 	"github.com/prometheus/prometheus/discovery/kubernetes"
 	"github.com/prometheus/prometheus/discovery/targetgroup"
-	"github.com/prometheus/prometheus/model/relabel"
 )
 
 // defaultProbePath is the CRD's default for spec.prober.path (the blackbox exporter's).
@@ -48,11 +47,15 @@ func probeScrapeConfig(p *monitoringv1.Probe, opts Options) (*config.ScrapeConfi
 	}
 
 	sc := newScrapeConfig(ProbeJobName(p.Namespace, p.Name))
+	class, err := opts.scrapeClass(spec.ScrapeClassName)
+	if err != nil {
+		return nil, err
+	}
 	path := spec.ProberSpec.Path
 	if path == "" {
 		path = defaultProbePath
 	}
-	err := applyEndpoint(sc, endpointSettings{
+	err = applyEndpoint(sc, endpointSettings{
 		interval: spec.Interval, timeout: spec.ScrapeTimeout, path: path, scheme: spec.ProberSpec.Scheme,
 		params: probeParams(spec),
 	}, opts)
@@ -63,18 +66,17 @@ func probeScrapeConfig(p *monitoringv1.Probe, opts Options) (*config.ScrapeConfi
 		sampleLimit: spec.SampleLimit, targetLimit: spec.TargetLimit, labelLimit: spec.LabelLimit,
 		labelNameLengthLimit: spec.LabelNameLengthLimit, labelValueLengthLimit: spec.LabelValueLengthLimit,
 		keepDroppedTargets: spec.KeepDroppedTargets, nativeHistograms: spec.NativeHistogramConfig,
-		protocols: spec.ScrapeProtocols, fallback: spec.FallbackScrapeProtocol,
+		protocols: spec.ScrapeProtocols, fallback: mergeFallbackProtocol(spec.FallbackScrapeProtocol, class),
 	}); err != nil {
 		return nil, err
 	}
 
 	r := refs{namespace: p.Namespace, secrets: opts.Secrets, configMaps: opts.ConfigMaps}
-	var tls *monitoringv1.TLSConfig
-	if spec.TLSConfig != nil {
-		tls = &monitoringv1.TLSConfig{SafeTLSConfig: *spec.TLSConfig}
-	}
+	// ProbeSpec.Authorization shadows the embedded HTTPConfig's field of the same name:
+	// the CRD's "authorization" decodes into the top-level one only.
 	sc.HTTPClientConfig, err = r.httpClientConfig(httpSettings{
-		auth: spec.HTTPConfigWithoutTLS, tls: tls, proxy: spec.ProberSpec.ProxyConfig,
+		auth: spec.HTTPConfigWithoutTLS, authorization: mergeAuthorization(spec.Authorization, class),
+		tls: mergeSafeTLS(spec.TLSConfig, class), proxy: spec.ProberSpec.ProxyConfig,
 	})
 	if err != nil {
 		return nil, err
@@ -84,7 +86,8 @@ func probeScrapeConfig(p *monitoringv1.Probe, opts Options) (*config.ScrapeConfi
 	if spec.JobName != "" {
 		rules = append(rules, rule{target: "job", replacement: spec.JobName})
 	}
-	var user []*relabel.Config
+	var user []monitoringv1.RelabelConfig
+	userField := ""
 	switch {
 	case spec.Targets.StaticConfig != nil:
 		st := spec.Targets.StaticConfig
@@ -96,9 +99,7 @@ func probeScrapeConfig(p *monitoringv1.Probe, opts Options) (*config.ScrapeConfi
 			rule{source: []string{"__param_target"}, target: "instance"},
 			rule{target: "__address__", replacement: spec.ProberSpec.URL},
 		)
-		if user, err = userRelabelConfigs("targets.staticConfig.relabelingConfigs", st.RelabelConfigs); err != nil {
-			return nil, err
-		}
+		user, userField = st.RelabelConfigs, "targets.staticConfig.relabelingConfigs"
 	case spec.Targets.Ingress != nil:
 		ing := spec.Targets.Ingress
 		sel, err := selectorRules("ingress", ing.Selector)
@@ -123,20 +124,10 @@ func probeScrapeConfig(p *monitoringv1.Probe, opts Options) (*config.ScrapeConfi
 			rule{source: []string{"__param_target"}, target: "instance"},
 			rule{target: "__address__", replacement: spec.ProberSpec.URL},
 		)
-		if user, err = userRelabelConfigs("targets.ingress.relabelingConfigs", ing.RelabelConfigs); err != nil {
-			return nil, err
-		}
+		user, userField = ing.RelabelConfigs, "targets.ingress.relabelingConfigs"
 	}
-	if sc.RelabelConfigs, err = compile(rules); err != nil {
+	if err := applyRelabelings(sc, rules, class, user, spec.MetricRelabelConfigs, userField); err != nil {
 		return nil, err
-	}
-	sc.RelabelConfigs = append(sc.RelabelConfigs, user...)
-
-	if sc.MetricRelabelConfigs, err = userRelabelConfigs("metricRelabelings", spec.MetricRelabelConfigs); err != nil {
-		return nil, err
-	}
-	if len(sc.MetricRelabelConfigs) == 0 {
-		sc.MetricRelabelConfigs = nil
 	}
 	return sc, nil
 }

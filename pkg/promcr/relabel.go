@@ -9,6 +9,7 @@ import (
 
 	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
 	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/config"
 	"github.com/prometheus/prometheus/model/relabel"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -190,6 +191,41 @@ func userRelabelConfigs(field string, in []monitoringv1.RelabelConfig) ([]*relab
 		out = append(out, &c)
 	}
 	return out, nil
+}
+
+// applyRelabelings sets a job's relabelings in the Prometheus Operator's order: the
+// generated rules, the scrape class's relabelings, the resource's own (field names them in
+// errors); and for metrics the class's rules before the resource's.
+func applyRelabelings(sc *config.ScrapeConfig, generated []rule, class monitoringv1.ScrapeClass,
+	relabelings, metricRelabelings []monitoringv1.RelabelConfig, field string,
+) error {
+	var err error
+	if sc.RelabelConfigs, err = compile(generated); err != nil {
+		return err
+	}
+	classRules, err := userRelabelConfigs("scrape class "+class.Name+" relabelings", class.Relabelings)
+	if err != nil {
+		return err
+	}
+	own, err := userRelabelConfigs(field, relabelings)
+	if err != nil {
+		return err
+	}
+	sc.RelabelConfigs = append(append(sc.RelabelConfigs, classRules...), own...)
+
+	classMetric, err := userRelabelConfigs("scrape class "+class.Name+" metricRelabelings", class.MetricRelabelings)
+	if err != nil {
+		return err
+	}
+	ownMetric, err := userRelabelConfigs("metricRelabelings", metricRelabelings)
+	if err != nil {
+		return err
+	}
+	sc.MetricRelabelConfigs = append(classMetric, ownMetric...)
+	if len(sc.MetricRelabelConfigs) == 0 {
+		sc.MetricRelabelConfigs = nil
+	}
+	return nil
 }
 
 var errUnknownAction = errors.New("unknown relabel action")

@@ -121,18 +121,16 @@ func applySpec(sc *config.ScrapeConfig, s specSettings) error {
 	}
 
 	for _, p := range s.protocols {
-		sp := config.ScrapeProtocol(p)
-		if err := sp.Validate(); err != nil {
+		if err := validateProtocol(p); err != nil {
 			return fmt.Errorf("scrapeProtocols: %w", err)
 		}
-		sc.ScrapeProtocols = append(sc.ScrapeProtocols, sp)
+		sc.ScrapeProtocols = append(sc.ScrapeProtocols, config.ScrapeProtocol(p))
 	}
 	if s.fallback != nil {
-		sp := config.ScrapeProtocol(*s.fallback)
-		if err := sp.Validate(); err != nil {
+		if err := validateProtocol(*s.fallback); err != nil {
 			return fmt.Errorf("fallbackScrapeProtocol: %w", err)
 		}
-		sc.ScrapeFallbackProtocol = sp
+		sc.ScrapeFallbackProtocol = config.ScrapeProtocol(*s.fallback)
 	}
 	if s.bodySizeLimit != nil && *s.bodySizeLimit != "" {
 		b, err := units.ParseBase2Bytes(string(*s.bodySizeLimit))
@@ -142,4 +140,8 @@ func applySpec(sc *config.ScrapeConfig, s specSettings) error {
 		sc.BodySizeLimit = b
 	}
 	return nil
+}
+
+func validateProtocol(p monitoringv1.ScrapeProtocol) error {
+	return config.ScrapeProtocol(p).Validate()
 }

@@ -33,8 +33,20 @@ func ServiceMonitorScrapeConfigs(sm *monitoringv1.ServiceMonitor, opts Options) 
 func serviceMonitorEndpoint(sm *monitoringv1.ServiceMonitor, i int, opts Options) (*config.ScrapeConfig, error) {
 	ep := sm.Spec.Endpoints[i]
 	sc := newScrapeConfig(ServiceMonitorJobName(sm.Namespace, sm.Name, i))
+	class, err := opts.scrapeClass(sm.Spec.ScrapeClassName)
+	if err != nil {
+		return nil, err
+	}
+	files := []fileField{{"bearerTokenFile", ep.BearerTokenFile}} //nolint:staticcheck // still served by the CRD
+	if t := ep.TLSConfig; t != nil {
+		files = append(files, fileField{"tlsConfig.caFile", t.CAFile}, fileField{"tlsConfig.certFile", t.CertFile},
+			fileField{"tlsConfig.keyFile", t.KeyFile})
+	}
+	if err := opts.checkFileAccess(files...); err != nil {
+		return nil, err
+	}
 
-	err := applyEndpoint(sc, endpointSettings{
+	err = applyEndpoint(sc, endpointSettings{
 		interval: ep.Interval, timeout: ep.ScrapeTimeout, path: ep.Path, scheme: ep.Scheme, params: ep.Params,
 		honorLabels: ep.HonorLabels, honorTimestamps: ep.HonorTimestamps, trackTimestampsStaleness: ep.TrackTimestampsStaleness,
 	}, opts)
@@ -45,7 +57,8 @@ func serviceMonitorEndpoint(sm *monitoringv1.ServiceMonitor, i int, opts Options
 		sampleLimit: sm.Spec.SampleLimit, targetLimit: sm.Spec.TargetLimit, labelLimit: sm.Spec.LabelLimit,
 		labelNameLengthLimit: sm.Spec.LabelNameLengthLimit, labelValueLengthLimit: sm.Spec.LabelValueLengthLimit,
 		keepDroppedTargets: sm.Spec.KeepDroppedTargets, nativeHistograms: sm.Spec.NativeHistogramConfig,
-		protocols: sm.Spec.ScrapeProtocols, fallback: sm.Spec.FallbackScrapeProtocol, bodySizeLimit: sm.Spec.BodySizeLimit,
+		protocols: sm.Spec.ScrapeProtocols, fallback: mergeFallbackProtocol(sm.Spec.FallbackScrapeProtocol, class),
+		bodySizeLimit: sm.Spec.BodySizeLimit,
 	}); err != nil {
 		return nil, err
 	}
@@ -53,7 +66,8 @@ func serviceMonitorEndpoint(sm *monitoringv1.ServiceMonitor, i int, opts Options
 	r := refs{namespace: sm.Namespace, secrets: opts.Secrets, configMaps: opts.ConfigMaps}
 	sc.HTTPClientConfig, err = r.httpClientConfig(httpSettings{
 		auth:            ep.HTTPConfigWithoutTLS,
-		tls:             ep.TLSConfig,
+		authorization:   mergeAuthorization(ep.Authorization, class),
+		tls:             mergeTLS(ep.TLSConfig, class),
 		proxy:           ep.ProxyConfig,
 		bearerTokenFile: ep.BearerTokenFile, //nolint:staticcheck // still served by the CRD
 	})
@@ -66,7 +80,7 @@ func serviceMonitorEndpoint(sm *monitoringv1.ServiceMonitor, i int, opts Options
 		return nil, err
 	}
 	sc.ServiceDiscoveryConfigs, err = kubernetesSD(role, sdNamespaces(sm.Spec.NamespaceSelector, sm.Namespace),
-		sm.Spec.AttachMetadata, sm.Spec.SelectorMechanism, sm.Spec.Selector, role, kubernetes.RoleService)
+		mergeAttachMetadata(sm.Spec.AttachMetadata, class), sm.Spec.SelectorMechanism, sm.Spec.Selector, role, kubernetes.RoleService)
 	if err != nil {
 		return nil, err
 	}
@@ -75,19 +89,8 @@ func serviceMonitorEndpoint(sm *monitoringv1.ServiceMonitor, i int, opts Options
 	if err != nil {
 		return nil, err
 	}
-	if sc.RelabelConfigs, err = compile(rules); err != nil {
+	if err := applyRelabelings(sc, rules, class, ep.RelabelConfigs, ep.MetricRelabelConfigs, "relabelings"); err != nil {
 		return nil, err
-	}
-	user, err := userRelabelConfigs("relabelings", ep.RelabelConfigs)
-	if err != nil {
-		return nil, err
-	}
-	sc.RelabelConfigs = append(sc.RelabelConfigs, user...)
-	if sc.MetricRelabelConfigs, err = userRelabelConfigs("metricRelabelings", ep.MetricRelabelConfigs); err != nil {
-		return nil, err
-	}
-	if len(sc.MetricRelabelConfigs) == 0 {
-		sc.MetricRelabelConfigs = nil
 	}
 	return sc, nil
 }

@@ -55,8 +55,8 @@ func TestServiceMonitorSecrets(t *testing.T) {
 					KeySecret: ptr.To(secretRef("tls", "key")),
 				}}
 			},
-			wantTLSCA:  "CA-PEM",
-			wantTLSKey: "KEY-PEM",
+			wantTLSCA:  testCertPEM,
+			wantTLSKey: testKeyPEM,
 		},
 		{
 			name: "proxy connect header from a secret",
