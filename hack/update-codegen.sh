@@ -44,4 +44,10 @@ rm -rf "$ROOT/test/crds/monitoring"
 go tool controller-gen crd paths=github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1/... \
   output:crd:artifacts:config=test/crds/monitoring
 rm -f "$ROOT"/test/crds/monitoring/monitoring.coreos.com_{alertmanagers,prometheuses,prometheusrules,thanosrulers}.yaml
+# ScrapeConfig is the only v1alpha1 kind the target allocator watches.
+V1ALPHA1_CRDS=$(mktemp -d)
+trap 'rm -rf "$V1ALPHA1_CRDS"' EXIT
+go tool controller-gen crd paths=github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1alpha1/... \
+  output:crd:artifacts:config="$V1ALPHA1_CRDS"
+cp "$V1ALPHA1_CRDS/monitoring.coreos.com_scrapeconfigs.yaml" "$ROOT/test/crds/monitoring/"
 echo "generated: apis/**/zz_generated.deepcopy.go, generated/, manifests/crd/, test/crds/" >&2

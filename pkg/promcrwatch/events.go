@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"strings"
 
+	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
+	monitoringv1alpha1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/klog/v2"
 
@@ -44,10 +47,12 @@ type counts struct {
 
 func (c counts) total() int { return c.serviceMonitors + c.podMonitors + c.probes + c.scrapeConfigs }
 
-func (r *reporter) report(errs []*promcr.ResourceError, c counts, selectorsSet bool) {
+// report turns one recomputation's outcome into Events: per invalid resource a Warning on the collector and one on
+// the resource itself (monitors maps "Kind ns/name" to it; a resource missing there gets none), then a summary.
+func (r *reporter) report(errs []*promcr.ResourceError, c counts, selectorsSet bool, monitors map[string]*corev1.ObjectReference) {
 	seen := make(map[string]bool, len(errs))
 	for _, e := range errs {
-		key := fmt.Sprintf("%s %s/%s", e.Kind, e.Namespace, e.Name)
+		key := monitorKey(e.Kind, e.Namespace, e.Name)
 		seen[key] = true
 		msg := e.Error()
 		if r.invalid[key] == msg {
@@ -57,6 +62,12 @@ func (r *reporter) report(errs []*promcr.ResourceError, c counts, selectorsSet b
 		klog.InfoS("Monitoring resource is invalid; it produces no scrape jobs", "kind", e.Kind,
 			"namespace", e.Namespace, "name", e.Name, "err", e.Err)
 		r.event(corev1.EventTypeWarning, ReasonMonitorInvalid, msg)
+		if ref := monitors[key]; ref != nil && r.recorder != nil {
+			// The author of the monitor may not see the collector's Events; this one shows in
+			// kubectl describe on the monitor. The message names the collector that rejected it.
+			r.recorder.Event(ref, corev1.EventTypeWarning, ReasonMonitorInvalid,
+				truncate(fmt.Sprintf("rejected by the target allocator of %s/%s: %v", r.collector.Namespace, r.collector.Name, e.Err)))
+		}
 	}
 	for key := range r.invalid {
 		if !seen[key] {
@@ -94,10 +105,45 @@ func (r *reporter) event(eventType, reason, msg string) {
 	if r.recorder == nil {
 		return
 	}
-	// The API server caps an Event message at 1024 bytes; a long error is cut rather than the Event refused.
+	r.recorder.Event(r.collector, eventType, reason, truncate(msg))
+}
+
+// truncate keeps an Event message under the API server's 1024-byte cap: a long error is cut rather than the Event
+// refused.
+func truncate(msg string) string {
 	const maxLen = 1000
 	if len(msg) > maxLen {
 		msg = strings.ToValidUTF8(msg[:maxLen], "") + "..."
 	}
-	r.recorder.Event(r.collector, eventType, reason, msg)
+	return msg
+}
+
+func monitorKey(kind, namespace, name string) string {
+	return fmt.Sprintf("%s %s/%s", kind, namespace, name)
+}
+
+// monitorRefs are the Event targets of the selected resources, by monitorKey. The UID lets kubectl describe
+// match the Event to the object.
+func monitorRefs(res promcr.Resources) map[string]*corev1.ObjectReference {
+	out := map[string]*corev1.ObjectReference{}
+	add := func(kind, apiVersion string, o metav1.Object) {
+		out[monitorKey(kind, o.GetNamespace(), o.GetName())] = &corev1.ObjectReference{
+			APIVersion: apiVersion, Kind: kind, Namespace: o.GetNamespace(), Name: o.GetName(), UID: o.GetUID(),
+			ResourceVersion: o.GetResourceVersion(),
+		}
+	}
+	v1 := monitoringv1.SchemeGroupVersion.String()
+	for _, o := range res.ServiceMonitors {
+		add(promcr.KindServiceMonitor, v1, o)
+	}
+	for _, o := range res.PodMonitors {
+		add(promcr.KindPodMonitor, v1, o)
+	}
+	for _, o := range res.Probes {
+		add(promcr.KindProbe, v1, o)
+	}
+	for _, o := range res.ScrapeConfigs {
+		add(promcr.KindScrapeConfig, monitoringv1alpha1.SchemeGroupVersion.String(), o)
+	}
+	return out
 }

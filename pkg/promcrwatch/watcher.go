@@ -113,6 +113,9 @@ func New(opts Options) (*Watcher, error) {
 	if err := w.selectors.Validate(); err != nil {
 		return nil, fmt.Errorf("prometheus_cr: %w", err)
 	}
+	if err := promcr.ValidateScrapeClasses(s.ScrapeClasses); err != nil {
+		return nil, fmt.Errorf("prometheus_cr: %w", err)
+	}
 	m, err := newMetrics(opts.Registerer)
 	if err != nil {
 		return nil, err
@@ -163,7 +166,13 @@ func New(opts Options) (*Watcher, error) {
 	if err := w.watch(secrets.Informer()); err != nil {
 		return nil, err
 	}
-	w.genOptions = promcr.Options{ScrapeInterval: s.ScrapeInterval, Secrets: secretGetter(secrets.Lister())}
+	w.genOptions = promcr.Options{
+		ScrapeInterval:       s.ScrapeInterval,
+		ServiceDiscoveryRole: s.ServiceDiscoveryRole,
+		ScrapeClasses:        s.ScrapeClasses,
+		AllowFileAccess:      !s.DenyFSAccessThroughSMs,
+		Secrets:              secretGetter(secrets.Lister()),
+	}
 	if opts.ConfigMaps != nil {
 		if err := w.watch(opts.ConfigMaps.Informer()); err != nil {
 			return nil, err
@@ -301,7 +310,7 @@ func (w *Watcher) recompute() {
 		jobs: len(res.ScrapeConfigs), invalid: len(res.Errors),
 	}
 	w.updateMetrics(c, res.Errors)
-	w.reporter.report(res.Errors, c, w.selectorsSet())
+	w.reporter.report(res.Errors, c, w.selectorsSet(), monitorRefs(selected))
 
 	// Encoded with secrets only to compare with the last push; never served from here.
 	enc, err := taconfig.ScrapeConfigsJSON(res.ScrapeConfigs, true)

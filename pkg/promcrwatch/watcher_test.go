@@ -269,12 +269,13 @@ func TestInvalidMonitorEventsOnlyOnChange(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := events(f.recorder)
-	if len(got) != 2 || !strings.HasPrefix(got[0], "Warning MonitorInvalid ServiceMonitor team-a/secured: ") ||
-		!strings.HasPrefix(got[1], "Warning MonitorInvalid selected 1 ServiceMonitors,") ||
-		!strings.Contains(got[1], "ServiceMonitor team-a/secured: ") {
+	if len(got) != 3 || !strings.HasPrefix(got[0], "Warning MonitorInvalid ServiceMonitor team-a/secured: ") ||
+		!strings.HasPrefix(got[1], "Warning MonitorInvalid rejected by the target allocator of obs/main: endpoints[0]: basicAuth") ||
+		!strings.HasPrefix(got[2], "Warning MonitorInvalid selected 1 ServiceMonitors,") ||
+		!strings.Contains(got[2], "ServiceMonitor team-a/secured: ") {
 		// The summary stays a Warning naming the monitor while one is invalid, so that the operator's
 		// condition, which follows the newest Event, cannot turn True.
-		t.Fatalf("events = %q, want MonitorInvalid for team-a/secured, then a MonitorInvalid summary naming it", got)
+		t.Fatalf("events = %q, want MonitorInvalid for team-a/secured on the collector and on the monitor, then a MonitorInvalid summary naming it", got)
 	}
 	if v := testutil.ToFloat64(f.watcher.metrics.invalid.WithLabelValues("ServiceMonitor")); v != 1 {
 		t.Errorf("invalid metric = %v, want 1", v)

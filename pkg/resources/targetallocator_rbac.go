@@ -61,7 +61,11 @@ func TargetAllocatorClusterRoleRules(col *v1alpha1.OpenTelemetryCollector) []rba
 	rules := discoveryRules()
 	rules = append(rules, rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"nodes", "namespaces"}, Verbs: readVerbs})
 	if col.Spec.TargetAllocator.PrometheusCR.Enabled {
-		rules = append(rules, monitoringRule(), referencedObjectsRule())
+		// A Warning Event on an invalid monitor, in the monitor's namespace, is how its author learns why it
+		// produces no jobs (kubectl describe). Only create: the TA reports each problem once, so it never
+		// needs to patch (aggregate) or read Events there.
+		rules = append(rules, monitoringRule(), referencedObjectsRule(),
+			rbacv1.PolicyRule{APIGroups: []string{"", "events.k8s.io"}, Resources: []string{"events"}, Verbs: []string{"create"}})
 	}
 	return rules
 }

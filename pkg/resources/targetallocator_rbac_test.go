@@ -39,8 +39,17 @@ func TestTargetAllocatorRBACPrometheusCR(t *testing.T) {
 			}
 		}
 		for _, verb := range []string{"create", "patch"} {
-			if !grants(role, "", "events", verb) || grants(cluster, "", "events", verb) {
-				t.Errorf("prometheusCR=%v: events %s must be in the Role only", enabled, verb)
+			if !grants(role, "", "events", verb) {
+				t.Errorf("prometheusCR=%v: events %s missing from the Role", enabled, verb)
+			}
+		}
+		// Events on monitors in other namespaces: create only, and only with Prometheus CRs.
+		if got := grants(cluster, "", "events", "create"); got != enabled {
+			t.Errorf("prometheusCR=%v: cluster-wide events create granted=%v", enabled, got)
+		}
+		for _, verb := range []string{"patch", "update", "get", "list", "delete"} {
+			if grants(cluster, "", "events", verb) {
+				t.Errorf("prometheusCR=%v: cluster-wide events %s must not be granted", enabled, verb)
 			}
 		}
 		for _, rules := range [][]rbacv1.PolicyRule{role, cluster} {

@@ -3,6 +3,7 @@ package taconfig
 import (
 	"time"
 
+	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
 	"github.com/prometheus/common/model"
 	promconfig "github.com/prometheus/prometheus/config"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -67,6 +68,17 @@ type PrometheusCR struct {
 
 	AllowNamespaces []string
 	DenyNamespaces  []string
+
+	// ScrapeClasses are the Prometheus Operator's scrape classes (scrape_classes), which monitors name in
+	// spec.scrapeClass; at most one is the default.
+	ScrapeClasses []monitoringv1.ScrapeClass
+	// ServiceDiscoveryRole is the discovery role of ServiceMonitors that choose none (service_discovery_role):
+	// EndpointSlice, the reference TA's choice, unless set to Endpoints.
+	ServiceDiscoveryRole monitoringv1.ServiceDiscoveryRole
+	// DenyFSAccessThroughSMs (deny_fs_access_through_sms) refuses monitors that name files of the collector or
+	// the TA: bearerTokenFile, tlsConfig caFile/certFile/keyFile, file_sd. Unlike the reference, true unless the
+	// file sets it to false: a monitor author is not the owner of the pods that would read the files.
+	DenyFSAccessThroughSMs bool
 }
 
 // HTTPS configures the mTLS listener that may serve secrets.
@@ -102,6 +114,8 @@ func defaults() *Config {
 			PodMonitorNamespaceSelector:     &metav1.LabelSelector{},
 			ProbeNamespaceSelector:          &metav1.LabelSelector{},
 			ScrapeConfigNamespaceSelector:   &metav1.LabelSelector{},
+			ServiceDiscoveryRole:            monitoringv1.EndpointSliceRole,
+			DenyFSAccessThroughSMs:          true,
 		},
 		HTTPS: HTTPS{ListenAddr: DefaultHTTPSListenAddr},
 	}

@@ -117,6 +117,12 @@ func parsePrometheusCR(n *yaml.Node, p *PrometheusCR) error {
 			return decode(val, &p.AllowNamespaces)
 		case "deny_namespaces":
 			return decode(val, &p.DenyNamespaces)
+		case "scrape_classes":
+			return decodeScrapeClasses(val, &p.ScrapeClasses)
+		case "service_discovery_role":
+			return decodeServiceDiscoveryRole(val, &p.ServiceDiscoveryRole)
+		case "deny_fs_access_through_sms":
+			return decode(val, &p.DenyFSAccessThroughSMs)
 		}
 		return unknownKey(key)
 	})

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
 	"github.com/prometheus/common/model"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -79,6 +80,8 @@ func TestParseFull(t *testing.T) {
 			ProbeNamespaceSelector:          &metav1.LabelSelector{},
 			ScrapeConfigNamespaceSelector:   &metav1.LabelSelector{},
 			DenyNamespaces:                  []string{"kube-system"},
+			ServiceDiscoveryRole:            monitoringv1.EndpointSliceRole,
+			DenyFSAccessThroughSMs:          true,
 		},
 		HTTPS: HTTPS{Enabled: true, ListenAddr: ":8443", CAFilePath: "/tls/ca.crt", TLSCertFilePath: "/tls/tls.crt", TLSKeyFilePath: "/tls/tls.key"},
 	}
