@@ -1,8 +1,10 @@
 package v1alpha1
 
 import (
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 )
 
 // Mode is the kind of workload that runs the collector.
@@ -69,6 +71,7 @@ type OpenTelemetryCollector struct {
 // +kubebuilder:validation:XValidation:rule="!has(self.targetAllocator) || !has(self.targetAllocator.enabled) || !self.targetAllocator.enabled || self.mode in ['statefulset', 'daemonset']",message="targetAllocator.enabled needs mode statefulset or daemonset: set spec.mode to statefulset (or daemonset with allocationStrategy per-node), or disable the target allocator"
 // +kubebuilder:validation:XValidation:rule="!has(self.targetAllocator) || !has(self.targetAllocator.enabled) || !self.targetAllocator.enabled || self.mode != 'daemonset' || self.targetAllocator.allocationStrategy == 'per-node'",message="mode daemonset with a target allocator needs targetAllocator.allocationStrategy per-node: each collector scrapes the targets of its own node"
 // +kubebuilder:validation:XValidation:rule="!has(self.targetAllocator) || !has(self.targetAllocator.enabled) || !self.targetAllocator.enabled || self.targetAllocator.allocationStrategy != 'per-node' || self.mode == 'daemonset'",message="targetAllocator.allocationStrategy per-node needs mode daemonset: set spec.mode to daemonset or choose consistent-hashing"
+// +kubebuilder:validation:XValidation:rule="!has(self.podDisruptionBudget) || self.mode != 'daemonset'",message="podDisruptionBudget is not for mode daemonset: node drains do not evict DaemonSet pods; remove it or use mode deployment or statefulset"
 type OpenTelemetryCollectorSpec struct {
 	// Mode is the workload kind that runs the collector.
 	// +kubebuilder:default=deployment
@@ -132,6 +135,93 @@ type OpenTelemetryCollectorSpec struct {
 	// +optional
 	Ports []corev1.ServicePort `json:"ports,omitempty"`
 
+	// Volumes are added to the collector pods beside the operator's config volume. Mount them with volumeMounts
+	// (collector container), or in initContainers and additionalContainers. The name "otc-internal" is the
+	// operator's own.
+	// +listType=map
+	// +listMapKey=name
+	// +optional
+	Volumes []corev1.Volume `json:"volumes,omitempty"`
+
+	// VolumeMounts are added to the collector container beside the config mount (/conf).
+	// +optional
+	VolumeMounts []corev1.VolumeMount `json:"volumeMounts,omitempty"`
+
+	// EnvFrom adds environment variables to the collector container from ConfigMaps or Secrets of the collector's
+	// namespace; a key also set in env loses to env.
+	// +optional
+	EnvFrom []corev1.EnvFromSource `json:"envFrom,omitempty"`
+
+	// PriorityClassName of the collector pods; empty means the cluster's default priority.
+	// +optional
+	PriorityClassName string `json:"priorityClassName,omitempty"`
+
+	// TopologySpreadConstraints of the collector pods, for example to spread a statefulset over zones. Write their
+	// labelSelector against the collector pod labels (app.kubernetes.io/instance: <namespace>.<name>,
+	// app.kubernetes.io/component: opentelemetry-collector).
+	// +optional
+	TopologySpreadConstraints []corev1.TopologySpreadConstraint `json:"topologySpreadConstraints,omitempty"`
+
+	// InitContainers run to completion before the collector starts, in this order.
+	// +optional
+	InitContainers []corev1.Container `json:"initContainers,omitempty"`
+
+	// AdditionalContainers run beside the collector container in each collector pod (sidecars). The name
+	// otc-container is the collector's own.
+	// +optional
+	AdditionalContainers []corev1.Container `json:"additionalContainers,omitempty"`
+
+	// Lifecycle hooks of the collector container, for example a preStop sleep so load balancers stop sending
+	// before the collector shuts down.
+	// +optional
+	Lifecycle *corev1.Lifecycle `json:"lifecycle,omitempty"`
+
+	// TerminationGracePeriodSeconds is how long a collector pod may take to stop (flushing its queues) after
+	// SIGTERM before it is killed; nil means Kubernetes' default (30).
+	// +kubebuilder:validation:Minimum=0
+	// +optional
+	TerminationGracePeriodSeconds *int64 `json:"terminationGracePeriodSeconds,omitempty"`
+
+	// HostNetwork runs the collector pods in the node's network namespace (their ports are opened on the node).
+	// With it, dnsPolicy should be ClusterFirstWithHostNet for cluster names to resolve.
+	// +optional
+	HostNetwork bool `json:"hostNetwork,omitempty"`
+
+	// DNSPolicy of the collector pods; empty means ClusterFirst.
+	// +kubebuilder:validation:Enum=ClusterFirstWithHostNet;ClusterFirst;Default;None
+	// +optional
+	DNSPolicy corev1.DNSPolicy `json:"dnsPolicy,omitempty"`
+
+	// DeploymentUpdateStrategy replaces the collector Deployment's pods (mode deployment); empty means
+	// RollingUpdate with 25% surge and 25% unavailable.
+	// +optional
+	DeploymentUpdateStrategy appsv1.DeploymentStrategy `json:"deploymentUpdateStrategy,omitempty"`
+
+	// UpdateStrategy replaces the collector DaemonSet's pods (mode daemonset); empty means RollingUpdate with one
+	// node at a time.
+	// +optional
+	UpdateStrategy appsv1.DaemonSetUpdateStrategy `json:"updateStrategy,omitempty"`
+
+	// PodDisruptionBudget, when set, makes the operator create a PodDisruptionBudget <name>-collector that limits
+	// voluntary disruptions (node drains) of the collector pods. Not for mode daemonset (drains do not evict
+	// DaemonSet pods).
+	// +optional
+	PodDisruptionBudget *PodDisruptionBudgetSpec `json:"podDisruptionBudget,omitempty"`
+
+	// LivenessProbe tunes the liveness probe the operator derives from the health_check extension of the config
+	// (an HTTP GET on its endpoint's port and path). Without health_check in service.extensions the collector has
+	// no probes and this is ignored.
+	// +optional
+	LivenessProbe *ProbeSettings `json:"livenessProbe,omitempty"`
+
+	// ReadinessProbe tunes the readiness probe derived from the health_check extension, as livenessProbe.
+	// +optional
+	ReadinessProbe *ProbeSettings `json:"readinessProbe,omitempty"`
+
+	// Observability configures the monitoring of the collector itself.
+	// +optional
+	Observability ObservabilitySpec `json:"observability,omitempty"`
+
 	// TargetAllocator configures the optional Target Allocator.
 	// +optional
 	TargetAllocator TargetAllocatorSpec `json:"targetAllocator,omitempty"`
@@ -140,6 +230,7 @@ type OpenTelemetryCollectorSpec struct {
 // TargetAllocatorSpec configures the Target Allocator of a collector.
 //
 // +kubebuilder:validation:XValidation:rule="!has(self.enabled) || !self.enabled || self.allocationStrategy != 'least-weighted' || !has(self.replicas) || self.replicas <= 1",message="least-weighted depends on the order of events, so several target allocator replicas would disagree: use replicas 1 or allocationStrategy consistent-hashing"
+// +kubebuilder:validation:XValidation:rule="!has(self.mtls) || !has(self.mtls.enabled) || !self.mtls.enabled || (has(self.prometheusCR.enabled) && self.prometheusCR.enabled)",message="mtls.enabled needs prometheusCR.enabled: only the scrape configs the collector fetches from the target allocator carry credentials"
 type TargetAllocatorSpec struct {
 	// Enabled deploys the target allocator and rewrites the collector's prometheus receivers to use it.
 	// +optional
@@ -203,6 +294,115 @@ type TargetAllocatorSpec struct {
 	// PrometheusCR makes the target allocator turn Prometheus Operator resources into scrape jobs.
 	// +optional
 	PrometheusCR PrometheusCRSpec `json:"prometheusCR,omitempty"`
+
+	// TopologySpreadConstraints of the target allocator pods. Write their labelSelector against the TA pod labels
+	// (app.kubernetes.io/instance: <namespace>.<name>, app.kubernetes.io/component: opentelemetry-targetallocator).
+	// +optional
+	TopologySpreadConstraints []corev1.TopologySpreadConstraint `json:"topologySpreadConstraints,omitempty"`
+
+	// PodDisruptionBudget of the target allocator pods; nil means maxUnavailable 1, so a drain takes one TA pod at
+	// a time.
+	// +optional
+	PodDisruptionBudget *PodDisruptionBudgetSpec `json:"podDisruptionBudget,omitempty"`
+
+	// LivenessProbe tunes the probe on the target allocator's /livez.
+	// +optional
+	LivenessProbe *ProbeSettings `json:"livenessProbe,omitempty"`
+
+	// ReadinessProbe tunes the probe on the target allocator's /readyz.
+	// +optional
+	ReadinessProbe *ProbeSettings `json:"readinessProbe,omitempty"`
+
+	// MTLS turns on the target allocator's mTLS listener, with certificates the operator issues itself, so
+	// collectors receive the credentials that monitors reference.
+	// +optional
+	MTLS MTLSSpec `json:"mtls,omitempty"`
+
+	// AllowInsecureAuthSecrets makes the target allocator serve credentials (basic auth passwords, bearer tokens
+	// from Secrets) on its plain HTTP port too, where anyone who reaches the port reads them. Discouraged: use
+	// mtls. The target allocator logs a warning at start when it is set.
+	// +optional
+	AllowInsecureAuthSecrets bool `json:"allowInsecureAuthSecrets,omitempty"`
+
+	// Observability configures the monitoring of the target allocator itself.
+	// +optional
+	Observability ObservabilitySpec `json:"observability,omitempty"`
+}
+
+// PodDisruptionBudgetSpec limits voluntary disruptions of a set of pods; set one of minAvailable and
+// maxUnavailable.
+//
+// +kubebuilder:validation:XValidation:rule="!(has(self.minAvailable) && has(self.maxUnavailable))",message="set only one of minAvailable and maxUnavailable"
+type PodDisruptionBudgetSpec struct {
+	// MinAvailable pods (a number or a percentage such as "50%") that an eviction must leave running.
+	// +optional
+	MinAvailable *intstr.IntOrString `json:"minAvailable,omitempty"`
+
+	// MaxUnavailable pods (a number or a percentage) an eviction may leave not running; when neither field is
+	// set, 1.
+	// +optional
+	MaxUnavailable *intstr.IntOrString `json:"maxUnavailable,omitempty"`
+}
+
+// ProbeSettings are the timings of a probe whose handler (path and port) the operator sets. Unset fields keep
+// Kubernetes' defaults.
+type ProbeSettings struct {
+	// InitialDelaySeconds after the container started before the first probe.
+	// +kubebuilder:validation:Minimum=0
+	// +optional
+	InitialDelaySeconds *int32 `json:"initialDelaySeconds,omitempty"`
+
+	// TimeoutSeconds after which a probe counts as failed (default 1).
+	// +kubebuilder:validation:Minimum=1
+	// +optional
+	TimeoutSeconds *int32 `json:"timeoutSeconds,omitempty"`
+
+	// PeriodSeconds between probes (default 10).
+	// +kubebuilder:validation:Minimum=1
+	// +optional
+	PeriodSeconds *int32 `json:"periodSeconds,omitempty"`
+
+	// SuccessThreshold is how many consecutive successes count after a failure (default 1; liveness needs 1).
+	// +kubebuilder:validation:Minimum=1
+	// +optional
+	SuccessThreshold *int32 `json:"successThreshold,omitempty"`
+
+	// FailureThreshold is how many consecutive failures count as failed (default 3).
+	// +kubebuilder:validation:Minimum=1
+	// +optional
+	FailureThreshold *int32 `json:"failureThreshold,omitempty"`
+
+	// TerminationGracePeriodSeconds overrides the pod's grace period when this probe fails.
+	// +kubebuilder:validation:Minimum=1
+	// +optional
+	TerminationGracePeriodSeconds *int64 `json:"terminationGracePeriodSeconds,omitempty"`
+}
+
+// MTLSSpec configures the operator-issued certificates between collectors and the target allocator.
+type MTLSSpec struct {
+	// Enabled makes the operator issue a CA (Secret <name>-ta-ca), a server certificate for the target allocator
+	// (Secret <name>-ta-server) and a client certificate for the collectors (Secret <name>-ta-client), all owned by
+	// this collector and renewed well before they expire; the target allocator's mTLS listener serves the scrape
+	// configs with their credentials, and the collector's target_allocator block fetches them over it. Needs
+	// prometheusCR.enabled (without it the collector does not ask the target allocator for scrape configs).
+	// +optional
+	Enabled bool `json:"enabled,omitempty"`
+}
+
+// ObservabilitySpec configures how a component's own telemetry is collected.
+type ObservabilitySpec struct {
+	// Metrics of the component itself.
+	// +optional
+	Metrics MetricsObservabilitySpec `json:"metrics,omitempty"`
+}
+
+// MetricsObservabilitySpec configures how a component's own metrics are scraped.
+type MetricsObservabilitySpec struct {
+	// EnableMetrics creates a Prometheus Operator ServiceMonitor (named <name>-collector or
+	// <name>-targetallocator) that scrapes the component's own metrics, when the monitoring.coreos.com
+	// ServiceMonitor CRD is served by the cluster; without that CRD nothing is created.
+	// +optional
+	EnableMetrics bool `json:"enableMetrics,omitempty"`
 }
 
 // PrometheusCRSpec selects Prometheus Operator resources (ServiceMonitor, PodMonitor, Probe, ScrapeConfig).
@@ -300,12 +500,6 @@ type TargetAllocatorStatus struct {
 	// ReadyReplicas of the target allocator Deployment.
 	// +optional
 	ReadyReplicas int32 `json:"readyReplicas,omitempty"`
-	// Targets is the number of targets the target allocator reported last.
-	// +optional
-	Targets int32 `json:"targets,omitempty"`
-	// Collectors is the number of collectors the target allocator reported last.
-	// +optional
-	Collectors int32 `json:"collectors,omitempty"`
 }
 
 // OpenTelemetryCollectorList is a list of OpenTelemetryCollector.

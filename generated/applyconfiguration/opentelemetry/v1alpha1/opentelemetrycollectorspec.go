@@ -20,6 +20,7 @@ package v1alpha1
 
 import (
 	opentelemetryv1alpha1 "github.com/otelcol-operator/otelcol-operator/apis/opentelemetry/v1alpha1"
+	appsv1 "k8s.io/api/apps/v1"
 	v1 "k8s.io/api/core/v1"
 )
 
@@ -57,6 +58,55 @@ type OpenTelemetryCollectorSpecApplyConfiguration struct {
 	PodAnnotations map[string]string `json:"podAnnotations,omitempty"`
 	// Ports are added to the collector Service next to the ports found in the receivers' configuration.
 	Ports []v1.ServicePort `json:"ports,omitempty"`
+	// Volumes are added to the collector pods beside the operator's config volume. Mount them with volumeMounts
+	// (collector container), or in initContainers and additionalContainers. The name "otc-internal" is the
+	// operator's own.
+	Volumes []v1.Volume `json:"volumes,omitempty"`
+	// VolumeMounts are added to the collector container beside the config mount (/conf).
+	VolumeMounts []v1.VolumeMount `json:"volumeMounts,omitempty"`
+	// EnvFrom adds environment variables to the collector container from ConfigMaps or Secrets of the collector's
+	// namespace; a key also set in env loses to env.
+	EnvFrom []v1.EnvFromSource `json:"envFrom,omitempty"`
+	// PriorityClassName of the collector pods; empty means the cluster's default priority.
+	PriorityClassName *string `json:"priorityClassName,omitempty"`
+	// TopologySpreadConstraints of the collector pods, for example to spread a statefulset over zones. Write their
+	// labelSelector against the collector pod labels (app.kubernetes.io/instance: <namespace>.<name>,
+	// app.kubernetes.io/component: opentelemetry-collector).
+	TopologySpreadConstraints []v1.TopologySpreadConstraint `json:"topologySpreadConstraints,omitempty"`
+	// InitContainers run to completion before the collector starts, in this order.
+	InitContainers []v1.Container `json:"initContainers,omitempty"`
+	// AdditionalContainers run beside the collector container in each collector pod (sidecars). The name
+	// otc-container is the collector's own.
+	AdditionalContainers []v1.Container `json:"additionalContainers,omitempty"`
+	// Lifecycle hooks of the collector container, for example a preStop sleep so load balancers stop sending
+	// before the collector shuts down.
+	Lifecycle *v1.Lifecycle `json:"lifecycle,omitempty"`
+	// TerminationGracePeriodSeconds is how long a collector pod may take to stop (flushing its queues) after
+	// SIGTERM before it is killed; nil means Kubernetes' default (30).
+	TerminationGracePeriodSeconds *int64 `json:"terminationGracePeriodSeconds,omitempty"`
+	// HostNetwork runs the collector pods in the node's network namespace (their ports are opened on the node).
+	// With it, dnsPolicy should be ClusterFirstWithHostNet for cluster names to resolve.
+	HostNetwork *bool `json:"hostNetwork,omitempty"`
+	// DNSPolicy of the collector pods; empty means ClusterFirst.
+	DNSPolicy *v1.DNSPolicy `json:"dnsPolicy,omitempty"`
+	// DeploymentUpdateStrategy replaces the collector Deployment's pods (mode deployment); empty means
+	// RollingUpdate with 25% surge and 25% unavailable.
+	DeploymentUpdateStrategy *appsv1.DeploymentStrategy `json:"deploymentUpdateStrategy,omitempty"`
+	// UpdateStrategy replaces the collector DaemonSet's pods (mode daemonset); empty means RollingUpdate with one
+	// node at a time.
+	UpdateStrategy *appsv1.DaemonSetUpdateStrategy `json:"updateStrategy,omitempty"`
+	// PodDisruptionBudget, when set, makes the operator create a PodDisruptionBudget <name>-collector that limits
+	// voluntary disruptions (node drains) of the collector pods. Not for mode daemonset (drains do not evict
+	// DaemonSet pods).
+	PodDisruptionBudget *PodDisruptionBudgetSpecApplyConfiguration `json:"podDisruptionBudget,omitempty"`
+	// LivenessProbe tunes the liveness probe the operator derives from the health_check extension of the config
+	// (an HTTP GET on its endpoint's port and path). Without health_check in service.extensions the collector has
+	// no probes and this is ignored.
+	LivenessProbe *ProbeSettingsApplyConfiguration `json:"livenessProbe,omitempty"`
+	// ReadinessProbe tunes the readiness probe derived from the health_check extension, as livenessProbe.
+	ReadinessProbe *ProbeSettingsApplyConfiguration `json:"readinessProbe,omitempty"`
+	// Observability configures the monitoring of the collector itself.
+	Observability *ObservabilitySpecApplyConfiguration `json:"observability,omitempty"`
 	// TargetAllocator configures the optional Target Allocator.
 	TargetAllocator *TargetAllocatorSpecApplyConfiguration `json:"targetAllocator,omitempty"`
 }
@@ -200,6 +250,154 @@ func (b *OpenTelemetryCollectorSpecApplyConfiguration) WithPorts(values ...v1.Se
 	for i := range values {
 		b.Ports = append(b.Ports, values[i])
 	}
+	return b
+}
+
+// WithVolumes adds the given value to the Volumes field in the declarative configuration
+// and returns the receiver, so that objects can be build by chaining "With" function invocations.
+// If called multiple times, values provided by each call will be appended to the Volumes field.
+func (b *OpenTelemetryCollectorSpecApplyConfiguration) WithVolumes(values ...v1.Volume) *OpenTelemetryCollectorSpecApplyConfiguration {
+	for i := range values {
+		b.Volumes = append(b.Volumes, values[i])
+	}
+	return b
+}
+
+// WithVolumeMounts adds the given value to the VolumeMounts field in the declarative configuration
+// and returns the receiver, so that objects can be build by chaining "With" function invocations.
+// If called multiple times, values provided by each call will be appended to the VolumeMounts field.
+func (b *OpenTelemetryCollectorSpecApplyConfiguration) WithVolumeMounts(values ...v1.VolumeMount) *OpenTelemetryCollectorSpecApplyConfiguration {
+	for i := range values {
+		b.VolumeMounts = append(b.VolumeMounts, values[i])
+	}
+	return b
+}
+
+// WithEnvFrom adds the given value to the EnvFrom field in the declarative configuration
+// and returns the receiver, so that objects can be build by chaining "With" function invocations.
+// If called multiple times, values provided by each call will be appended to the EnvFrom field.
+func (b *OpenTelemetryCollectorSpecApplyConfiguration) WithEnvFrom(values ...v1.EnvFromSource) *OpenTelemetryCollectorSpecApplyConfiguration {
+	for i := range values {
+		b.EnvFrom = append(b.EnvFrom, values[i])
+	}
+	return b
+}
+
+// WithPriorityClassName sets the PriorityClassName field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the PriorityClassName field is set to the value of the last call.
+func (b *OpenTelemetryCollectorSpecApplyConfiguration) WithPriorityClassName(value string) *OpenTelemetryCollectorSpecApplyConfiguration {
+	b.PriorityClassName = &value
+	return b
+}
+
+// WithTopologySpreadConstraints adds the given value to the TopologySpreadConstraints field in the declarative configuration
+// and returns the receiver, so that objects can be build by chaining "With" function invocations.
+// If called multiple times, values provided by each call will be appended to the TopologySpreadConstraints field.
+func (b *OpenTelemetryCollectorSpecApplyConfiguration) WithTopologySpreadConstraints(values ...v1.TopologySpreadConstraint) *OpenTelemetryCollectorSpecApplyConfiguration {
+	for i := range values {
+		b.TopologySpreadConstraints = append(b.TopologySpreadConstraints, values[i])
+	}
+	return b
+}
+
+// WithInitContainers adds the given value to the InitContainers field in the declarative configuration
+// and returns the receiver, so that objects can be build by chaining "With" function invocations.
+// If called multiple times, values provided by each call will be appended to the InitContainers field.
+func (b *OpenTelemetryCollectorSpecApplyConfiguration) WithInitContainers(values ...v1.Container) *OpenTelemetryCollectorSpecApplyConfiguration {
+	for i := range values {
+		b.InitContainers = append(b.InitContainers, values[i])
+	}
+	return b
+}
+
+// WithAdditionalContainers adds the given value to the AdditionalContainers field in the declarative configuration
+// and returns the receiver, so that objects can be build by chaining "With" function invocations.
+// If called multiple times, values provided by each call will be appended to the AdditionalContainers field.
+func (b *OpenTelemetryCollectorSpecApplyConfiguration) WithAdditionalContainers(values ...v1.Container) *OpenTelemetryCollectorSpecApplyConfiguration {
+	for i := range values {
+		b.AdditionalContainers = append(b.AdditionalContainers, values[i])
+	}
+	return b
+}
+
+// WithLifecycle sets the Lifecycle field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the Lifecycle field is set to the value of the last call.
+func (b *OpenTelemetryCollectorSpecApplyConfiguration) WithLifecycle(value v1.Lifecycle) *OpenTelemetryCollectorSpecApplyConfiguration {
+	b.Lifecycle = &value
+	return b
+}
+
+// WithTerminationGracePeriodSeconds sets the TerminationGracePeriodSeconds field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the TerminationGracePeriodSeconds field is set to the value of the last call.
+func (b *OpenTelemetryCollectorSpecApplyConfiguration) WithTerminationGracePeriodSeconds(value int64) *OpenTelemetryCollectorSpecApplyConfiguration {
+	b.TerminationGracePeriodSeconds = &value
+	return b
+}
+
+// WithHostNetwork sets the HostNetwork field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the HostNetwork field is set to the value of the last call.
+func (b *OpenTelemetryCollectorSpecApplyConfiguration) WithHostNetwork(value bool) *OpenTelemetryCollectorSpecApplyConfiguration {
+	b.HostNetwork = &value
+	return b
+}
+
+// WithDNSPolicy sets the DNSPolicy field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the DNSPolicy field is set to the value of the last call.
+func (b *OpenTelemetryCollectorSpecApplyConfiguration) WithDNSPolicy(value v1.DNSPolicy) *OpenTelemetryCollectorSpecApplyConfiguration {
+	b.DNSPolicy = &value
+	return b
+}
+
+// WithDeploymentUpdateStrategy sets the DeploymentUpdateStrategy field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the DeploymentUpdateStrategy field is set to the value of the last call.
+func (b *OpenTelemetryCollectorSpecApplyConfiguration) WithDeploymentUpdateStrategy(value appsv1.DeploymentStrategy) *OpenTelemetryCollectorSpecApplyConfiguration {
+	b.DeploymentUpdateStrategy = &value
+	return b
+}
+
+// WithUpdateStrategy sets the UpdateStrategy field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the UpdateStrategy field is set to the value of the last call.
+func (b *OpenTelemetryCollectorSpecApplyConfiguration) WithUpdateStrategy(value appsv1.DaemonSetUpdateStrategy) *OpenTelemetryCollectorSpecApplyConfiguration {
+	b.UpdateStrategy = &value
+	return b
+}
+
+// WithPodDisruptionBudget sets the PodDisruptionBudget field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the PodDisruptionBudget field is set to the value of the last call.
+func (b *OpenTelemetryCollectorSpecApplyConfiguration) WithPodDisruptionBudget(value *PodDisruptionBudgetSpecApplyConfiguration) *OpenTelemetryCollectorSpecApplyConfiguration {
+	b.PodDisruptionBudget = value
+	return b
+}
+
+// WithLivenessProbe sets the LivenessProbe field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the LivenessProbe field is set to the value of the last call.
+func (b *OpenTelemetryCollectorSpecApplyConfiguration) WithLivenessProbe(value *ProbeSettingsApplyConfiguration) *OpenTelemetryCollectorSpecApplyConfiguration {
+	b.LivenessProbe = value
+	return b
+}
+
+// WithReadinessProbe sets the ReadinessProbe field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the ReadinessProbe field is set to the value of the last call.
+func (b *OpenTelemetryCollectorSpecApplyConfiguration) WithReadinessProbe(value *ProbeSettingsApplyConfiguration) *OpenTelemetryCollectorSpecApplyConfiguration {
+	b.ReadinessProbe = value
+	return b
+}
+
+// WithObservability sets the Observability field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the Observability field is set to the value of the last call.
+func (b *OpenTelemetryCollectorSpecApplyConfiguration) WithObservability(value *ObservabilitySpecApplyConfiguration) *OpenTelemetryCollectorSpecApplyConfiguration {
+	b.Observability = value
 	return b
 }
 

@@ -59,6 +59,25 @@ type TargetAllocatorSpecApplyConfiguration struct {
 	CollectorNotReadyGracePeriod *metav1.Duration `json:"collectorNotReadyGracePeriod,omitempty"`
 	// PrometheusCR makes the target allocator turn Prometheus Operator resources into scrape jobs.
 	PrometheusCR *PrometheusCRSpecApplyConfiguration `json:"prometheusCR,omitempty"`
+	// TopologySpreadConstraints of the target allocator pods. Write their labelSelector against the TA pod labels
+	// (app.kubernetes.io/instance: <namespace>.<name>, app.kubernetes.io/component: opentelemetry-targetallocator).
+	TopologySpreadConstraints []v1.TopologySpreadConstraint `json:"topologySpreadConstraints,omitempty"`
+	// PodDisruptionBudget of the target allocator pods; nil means maxUnavailable 1, so a drain takes one TA pod at
+	// a time.
+	PodDisruptionBudget *PodDisruptionBudgetSpecApplyConfiguration `json:"podDisruptionBudget,omitempty"`
+	// LivenessProbe tunes the probe on the target allocator's /livez.
+	LivenessProbe *ProbeSettingsApplyConfiguration `json:"livenessProbe,omitempty"`
+	// ReadinessProbe tunes the probe on the target allocator's /readyz.
+	ReadinessProbe *ProbeSettingsApplyConfiguration `json:"readinessProbe,omitempty"`
+	// MTLS turns on the target allocator's mTLS listener, with certificates the operator issues itself, so
+	// collectors receive the credentials that monitors reference.
+	MTLS *MTLSSpecApplyConfiguration `json:"mtls,omitempty"`
+	// AllowInsecureAuthSecrets makes the target allocator serve credentials (basic auth passwords, bearer tokens
+	// from Secrets) on its plain HTTP port too, where anyone who reaches the port reads them. Discouraged: use
+	// mtls. The target allocator logs a warning at start when it is set.
+	AllowInsecureAuthSecrets *bool `json:"allowInsecureAuthSecrets,omitempty"`
+	// Observability configures the monitoring of the target allocator itself.
+	Observability *ObservabilitySpecApplyConfiguration `json:"observability,omitempty"`
 }
 
 // TargetAllocatorSpecApplyConfiguration constructs a declarative configuration of the TargetAllocatorSpec type for use with
@@ -186,5 +205,63 @@ func (b *TargetAllocatorSpecApplyConfiguration) WithCollectorNotReadyGracePeriod
 // If called multiple times, the PrometheusCR field is set to the value of the last call.
 func (b *TargetAllocatorSpecApplyConfiguration) WithPrometheusCR(value *PrometheusCRSpecApplyConfiguration) *TargetAllocatorSpecApplyConfiguration {
 	b.PrometheusCR = value
+	return b
+}
+
+// WithTopologySpreadConstraints adds the given value to the TopologySpreadConstraints field in the declarative configuration
+// and returns the receiver, so that objects can be build by chaining "With" function invocations.
+// If called multiple times, values provided by each call will be appended to the TopologySpreadConstraints field.
+func (b *TargetAllocatorSpecApplyConfiguration) WithTopologySpreadConstraints(values ...v1.TopologySpreadConstraint) *TargetAllocatorSpecApplyConfiguration {
+	for i := range values {
+		b.TopologySpreadConstraints = append(b.TopologySpreadConstraints, values[i])
+	}
+	return b
+}
+
+// WithPodDisruptionBudget sets the PodDisruptionBudget field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the PodDisruptionBudget field is set to the value of the last call.
+func (b *TargetAllocatorSpecApplyConfiguration) WithPodDisruptionBudget(value *PodDisruptionBudgetSpecApplyConfiguration) *TargetAllocatorSpecApplyConfiguration {
+	b.PodDisruptionBudget = value
+	return b
+}
+
+// WithLivenessProbe sets the LivenessProbe field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the LivenessProbe field is set to the value of the last call.
+func (b *TargetAllocatorSpecApplyConfiguration) WithLivenessProbe(value *ProbeSettingsApplyConfiguration) *TargetAllocatorSpecApplyConfiguration {
+	b.LivenessProbe = value
+	return b
+}
+
+// WithReadinessProbe sets the ReadinessProbe field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the ReadinessProbe field is set to the value of the last call.
+func (b *TargetAllocatorSpecApplyConfiguration) WithReadinessProbe(value *ProbeSettingsApplyConfiguration) *TargetAllocatorSpecApplyConfiguration {
+	b.ReadinessProbe = value
+	return b
+}
+
+// WithMTLS sets the MTLS field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the MTLS field is set to the value of the last call.
+func (b *TargetAllocatorSpecApplyConfiguration) WithMTLS(value *MTLSSpecApplyConfiguration) *TargetAllocatorSpecApplyConfiguration {
+	b.MTLS = value
+	return b
+}
+
+// WithAllowInsecureAuthSecrets sets the AllowInsecureAuthSecrets field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the AllowInsecureAuthSecrets field is set to the value of the last call.
+func (b *TargetAllocatorSpecApplyConfiguration) WithAllowInsecureAuthSecrets(value bool) *TargetAllocatorSpecApplyConfiguration {
+	b.AllowInsecureAuthSecrets = &value
+	return b
+}
+
+// WithObservability sets the Observability field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the Observability field is set to the value of the last call.
+func (b *TargetAllocatorSpecApplyConfiguration) WithObservability(value *ObservabilitySpecApplyConfiguration) *TargetAllocatorSpecApplyConfiguration {
+	b.Observability = value
 	return b
 }

@@ -27,10 +27,6 @@ type TargetAllocatorStatusApplyConfiguration struct {
 	Replicas *int32 `json:"replicas,omitempty"`
 	// ReadyReplicas of the target allocator Deployment.
 	ReadyReplicas *int32 `json:"readyReplicas,omitempty"`
-	// Targets is the number of targets the target allocator reported last.
-	Targets *int32 `json:"targets,omitempty"`
-	// Collectors is the number of collectors the target allocator reported last.
-	Collectors *int32 `json:"collectors,omitempty"`
 }
 
 // TargetAllocatorStatusApplyConfiguration constructs a declarative configuration of the TargetAllocatorStatus type for use with
@@ -52,21 +48,5 @@ func (b *TargetAllocatorStatusApplyConfiguration) WithReplicas(value int32) *Tar
 // If called multiple times, the ReadyReplicas field is set to the value of the last call.
 func (b *TargetAllocatorStatusApplyConfiguration) WithReadyReplicas(value int32) *TargetAllocatorStatusApplyConfiguration {
 	b.ReadyReplicas = &value
-	return b
-}
-
-// WithTargets sets the Targets field in the declarative configuration to the given value
-// and returns the receiver, so that objects can be built by chaining "With" function invocations.
-// If called multiple times, the Targets field is set to the value of the last call.
-func (b *TargetAllocatorStatusApplyConfiguration) WithTargets(value int32) *TargetAllocatorStatusApplyConfiguration {
-	b.Targets = &value
-	return b
-}
-
-// WithCollectors sets the Collectors field in the declarative configuration to the given value
-// and returns the receiver, so that objects can be built by chaining "With" function invocations.
-// If called multiple times, the Collectors field is set to the value of the last call.
-func (b *TargetAllocatorStatusApplyConfiguration) WithCollectors(value int32) *TargetAllocatorStatusApplyConfiguration {
-	b.Collectors = &value
 	return b
 }
