@@ -35,6 +35,8 @@ kube::codegen::gen_client \
 
 rm -rf "$ROOT/manifests/crd"
 go tool controller-gen crd:crdVersions=v1,maxDescLen=400 paths=./apis/... output:crd:artifacts:config=manifests/crd
+# Selectors refuse the reference's v1alpha1 plain label maps instead of pruning them to {} (see the command).
+go run ./hack/crdselectors manifests/crd/opentelemetry.io_opentelemetrycollectors.yaml
 
 # Test data for the Prometheus CR suites: the monitoring.coreos.com CRDs, generated from the Prometheus Operator's
 # Go types at the version go.mod pins (not copied YAML), so the API server validates monitors exactly as a cluster

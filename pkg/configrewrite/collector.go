@@ -32,7 +32,7 @@ func RewriteCollectorConfig(config string, opts Options) (string, error) {
 	for _, r := range receivers {
 		if opts.PrometheusCR {
 			emptyScrapeConfigs(r.list)
-			setTargetAllocatorBlock(r.node, base, placeholder(opts))
+			setTargetAllocatorBlock(r.node, targetAllocatorEndpoint(base, opts), placeholder(opts), opts.TLS)
 			continue
 		}
 		for _, j := range r.jobs {
@@ -40,6 +40,15 @@ func RewriteCollectorConfig(config string, opts Options) (string, error) {
 		}
 	}
 	return stableEncode(doc)
+}
+
+// targetAllocatorEndpoint is where the target_allocator block fetches its scrape configs: the
+// TA's mTLS port when the collector has a client certificate, its plain HTTP port otherwise.
+func targetAllocatorEndpoint(base string, opts Options) string {
+	if opts.TLS == nil {
+		return base
+	}
+	return "https://" + strings.TrimSuffix(strings.TrimPrefix(base, "http://"), ":80") + ":443"
 }
 
 // taBaseURL is the address of the TA's Service, which the operator names after the collector.

@@ -33,7 +33,25 @@ type Options struct {
 	// (TargetAllocatorConfig) keeps all jobs either way. Without it the output is exactly
 	// the seed's http_sd form.
 	PrometheusCR bool
+	// TLS, with PrometheusCR, makes the target_allocator block reach the TA's mTLS listener
+	// (https://<CollectorName>-targetallocator:443) with these files; nil keeps plain HTTP.
+	// Without PrometheusCR it is ignored: the http_sd URLs carry no credentials.
+	TLS *TLSFiles
 }
+
+// TLSFiles are the paths of a client's or server's certificate files inside its pod.
+type TLSFiles struct {
+	// CAFile holds the CA certificates the peer's certificate must chain to.
+	CAFile string
+	// CertFile and KeyFile are this side's certificate and private key (PEM).
+	CertFile string
+	KeyFile  string
+}
+
+// TLSReloadInterval is how often the collector re-reads its client certificate files (configtls
+// reload_interval), so a renewed certificate is used without restarting the pod. The operator
+// renews days before expiry; an hour is far inside that margin.
+const TLSReloadInterval = "1h"
 
 // TargetAllocatorInterval is how often a collector in target_allocator mode asks the TA for
 // its scrape configs (the reference operator's value).
@@ -57,6 +75,18 @@ type TAOptions struct {
 	CollectorNotReadyGracePeriod time.Duration
 	// PrometheusCR goes to prometheus_cr; the block is omitted unless Enabled.
 	PrometheusCR PrometheusCROptions
+	// HTTPS, when not nil, turns on the TA's mTLS listener (https: enabled, listen_addr and
+	// the three file paths).
+	HTTPS *HTTPSOptions
+	// AllowInsecureAuthSecrets goes to allow_insecure_auth_secrets (omitted when false).
+	AllowInsecureAuthSecrets bool
+}
+
+// HTTPSOptions configure the TA's mTLS listener.
+type HTTPSOptions struct {
+	// ListenAddr is the listener's address, for example ":8443".
+	ListenAddr string
+	TLSFiles
 }
 
 // PrometheusCROptions configure the TA's watch of monitoring.coreos.com resources. A nil

@@ -67,6 +67,18 @@ func TargetAllocatorConfig(config string, opts TAOptions) (string, error) {
 	if cr := opts.PrometheusCR; cr.Enabled {
 		file = append(file, scalar("prometheus_cr"), prometheusCR(cr))
 	}
+	if h := opts.HTTPS; h != nil {
+		file = append(file, scalar("https"), mapping(
+			scalar("enabled"), boolean(true),
+			scalar("listen_addr"), scalar(h.ListenAddr),
+			scalar("ca_file_path"), scalar(h.CAFile),
+			scalar("tls_cert_file_path"), scalar(h.CertFile),
+			scalar("tls_key_file_path"), scalar(h.KeyFile),
+		))
+	}
+	if opts.AllowInsecureAuthSecrets {
+		file = append(file, scalar("allow_insecure_auth_secrets"), boolean(true))
+	}
 	return encode(&yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{mapping(file...)}})
 }
 
@@ -100,7 +112,7 @@ func taCopy(n *yaml.Node) *yaml.Node {
 }
 
 func prometheusCR(cr PrometheusCROptions) *yaml.Node {
-	m := []*yaml.Node{scalar("enabled"), {Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true"}}
+	m := []*yaml.Node{scalar("enabled"), boolean(true)}
 	if cr.ScrapeInterval != 0 {
 		m = append(m, scalar("scrape_interval"), scalar(cr.ScrapeInterval.String()))
 	}
@@ -170,4 +182,12 @@ func appendStrings(m []*yaml.Node, key string, values []string) []*yaml.Node {
 		items = append(items, scalar(v))
 	}
 	return append(m, scalar(key), sequence(items...))
+}
+
+func boolean(v bool) *yaml.Node {
+	n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "false"}
+	if v {
+		n.Value = "true"
+	}
+	return n
 }

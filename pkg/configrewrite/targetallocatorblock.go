@@ -9,12 +9,23 @@ import "go.yaml.in/yaml/v3"
 // scrape nothing. A block that is already exactly ours is left as it is, so that rewriting a
 // rewritten config changes nothing. r is the receiver's value; a null receiver
 // (`prometheus:`) becomes a mapping.
-func setTargetAllocatorBlock(r *yaml.Node, endpoint, collectorID string) {
+//
+// With tls, the block also carries the client certificate files (configtls keys ca_file,
+// cert_file, key_file) and reload_interval, so the collector picks up renewed files itself.
+func setTargetAllocatorBlock(r *yaml.Node, endpoint, collectorID string, tls *TLSFiles) {
 	want := mapping(
 		scalar("endpoint"), scalar(endpoint),
 		scalar("interval"), scalar(TargetAllocatorInterval),
 		scalar("collector_id"), scalar(collectorID),
 	)
+	if tls != nil {
+		want.Content = append(want.Content, scalar("tls"), mapping(
+			scalar("ca_file"), scalar(tls.CAFile),
+			scalar("cert_file"), scalar(tls.CertFile),
+			scalar("key_file"), scalar(tls.KeyFile),
+			scalar("reload_interval"), scalar(TLSReloadInterval),
+		))
+	}
 	if r.Kind != yaml.MappingNode {
 		// Only a null gets here: findReceivers rejects any other non-mapping receiver.
 		r.Kind, r.Tag, r.Value, r.Style = yaml.MappingNode, "!!map", "", 0
@@ -31,14 +42,21 @@ func setTargetAllocatorBlock(r *yaml.Node, endpoint, collectorID string) {
 	r.Content = append(r.Content, scalar("target_allocator"), want)
 }
 
-// sameStringMapping reports whether a is a mapping with exactly b's keys and string values,
-// in b's order.
+// sameStringMapping reports whether a is a mapping with exactly b's keys and values (strings
+// or nested mappings of strings), in b's order.
 func sameStringMapping(a, b *yaml.Node) bool {
 	if a.Kind != yaml.MappingNode || len(a.Content) != len(b.Content) {
 		return false
 	}
 	for i, n := range a.Content {
-		if n.Kind != yaml.ScalarNode || n.Value != b.Content[i].Value {
+		w := b.Content[i]
+		if w.Kind == yaml.MappingNode {
+			if !sameStringMapping(n, w) {
+				return false
+			}
+			continue
+		}
+		if n.Kind != yaml.ScalarNode || n.Value != w.Value {
 			return false
 		}
 	}

@@ -165,3 +165,77 @@ func TestPrometheusCRDefaultPlaceholder(t *testing.T) {
 		t.Errorf("(-want +got):\n%s\n%s", diff, got)
 	}
 }
+
+// TestPrometheusCRWithTLS: with client certificate files the block points at the TA's mTLS
+// port and carries the files and a reload interval; rewriting again changes nothing, and a
+// user's own tls settings in the block are replaced (they could point at other files).
+func TestPrometheusCRWithTLS(t *testing.T) {
+	files := &TLSFiles{CAFile: "/tls/ca.crt", CertFile: "/tls/tls.crt", KeyFile: "/tls/tls.key"}
+	opts := Options{CollectorName: "collector-with-ta", CollectorIDPlaceholder: "${env:POD_NAME}", PrometheusCR: true, TLS: files}
+	got, err := RewriteCollectorConfig(seedConfig(t), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := withTargetAllocator(t, seedConfig(t), "https://collector-with-ta-targetallocator:443", "${env:POD_NAME}")
+	for _, r := range want.(map[string]any)["receivers"].(map[string]any) {
+		r.(map[string]any)["target_allocator"].(map[string]any)["tls"] = map[string]any{
+			"ca_file": "/tls/ca.crt", "cert_file": "/tls/tls.crt", "key_file": "/tls/tls.key", "reload_interval": "1h",
+		}
+	}
+	if diff := cmp.Diff(want, yamlValue(t, got)); diff != "" {
+		t.Errorf("(-want +got):\n%s\n%s", diff, got)
+	}
+	again, err := RewriteCollectorConfig(got, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again != got {
+		t.Errorf("not idempotent:\n%s\n---\n%s", got, again)
+	}
+	// An attacker-chosen (or stale) tls block inside target_allocator is replaced.
+	tampered := strings.Replace(got, "/tls/tls.key", "/etc/other.key", 1)
+	fixed, err := RewriteCollectorConfig(tampered, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fixed != got {
+		t.Errorf("a changed tls key file survived the rewrite:\n%s", fixed)
+	}
+	// TLS without PrometheusCR: the seed's http_sd form, unchanged.
+	plain, err := RewriteCollectorConfig(seedConfig(t), Options{CollectorName: "collector-with-ta", TLS: files})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed, err := RewriteCollectorConfig(seedConfig(t), Options{CollectorName: "collector-with-ta"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plain != seed {
+		t.Errorf("TLS without PrometheusCR changed the seed form:\n%s", plain)
+	}
+}
+
+func TestTargetAllocatorConfigHTTPS(t *testing.T) {
+	got, err := TargetAllocatorConfig(seedConfig(t), TAOptions{
+		HTTPS:                    &HTTPSOptions{ListenAddr: ":8443", TLSFiles: TLSFiles{CAFile: "/tls/ca.crt", CertFile: "/tls/tls.crt", KeyFile: "/tls/tls.key"}},
+		AllowInsecureAuthSecrets: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := yamlValue(t, got).(map[string]any)
+	want := map[string]any{"enabled": true, "listen_addr": ":8443", "ca_file_path": "/tls/ca.crt", "tls_cert_file_path": "/tls/tls.crt", "tls_key_file_path": "/tls/tls.key"}
+	if diff := cmp.Diff(want, m["https"]); diff != "" {
+		t.Errorf("https (-want +got):\n%s", diff)
+	}
+	if m["allow_insecure_auth_secrets"] != true {
+		t.Errorf("allow_insecure_auth_secrets = %v, want true", m["allow_insecure_auth_secrets"])
+	}
+	without, err := TargetAllocatorConfig(seedConfig(t), TAOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(without, "https") || strings.Contains(without, "insecure") {
+		t.Errorf("defaults wrote https or insecure keys:\n%s", without)
+	}
+}

@@ -26,6 +26,7 @@ func Build(col *v1alpha1.OpenTelemetryCollector, opts Options) (*Children, error
 			CollectorName:          col.Name,
 			CollectorIDPlaceholder: placeholder,
 			PrometheusCR:           col.Spec.TargetAllocator.PrometheusCR.Enabled,
+			TLS:                    collectorTLSFiles(col, opts),
 		})
 		if err != nil {
 			return nil, fmt.Errorf("rewriting the collector config: %w", err)
@@ -54,6 +55,9 @@ func Build(col *v1alpha1.OpenTelemetryCollector, opts Options) (*Children, error
 		c.DaemonSets = append(c.DaemonSets, collectorDaemonSet(col, pod))
 	default: // deployment, also when the API server has not defaulted the mode (fake clients in tests)
 		c.Deployments = append(c.Deployments, collectorDeployment(col, pod))
+	}
+	if pdb := collectorPodDisruptionBudget(col); pdb != nil {
+		c.PodDisruptionBudgets = append(c.PodDisruptionBudgets, pdb)
 	}
 	if svc := collectorService(col, ports); svc != nil {
 		c.Services = append(c.Services, svc)

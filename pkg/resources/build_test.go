@@ -77,6 +77,8 @@ func TestBuildGolden(t *testing.T) {
 		opts Options
 	}{
 		{name: "seed", col: seedCollector, opts: testOptions},
+		{name: "deployment-all-fields", col: allFieldsCollector, opts: testOptions},
+		{name: "statefulset-ta-mtls", col: mtlsCollector, opts: Options{CollectorImage: testOptions.CollectorImage, TargetAllocatorImage: testOptions.TargetAllocatorImage, CollectorIDPlaceholder: "${env:POD_NAME}", TargetAllocatorTLS: true}},
 		{
 			name: "deployment-no-ta",
 			col: func(t *testing.T) *v1alpha1.OpenTelemetryCollector {

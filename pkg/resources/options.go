@@ -8,4 +8,9 @@ type Options struct {
 	TargetAllocatorImage string
 	// CollectorIDPlaceholder is written into the http_sd URLs; "" means configrewrite's default.
 	CollectorIDPlaceholder string
+	// TargetAllocatorTLS says that the TA's server and client certificate Secrets
+	// (TargetAllocatorServerSecretName, TargetAllocatorClientSecretName) exist: with prometheusCR the TA then
+	// mounts its Secret and turns on its mTLS listener, and the collector mounts the client Secret and fetches its
+	// scrape configs, credentials included, over that listener.
+	TargetAllocatorTLS bool
 }

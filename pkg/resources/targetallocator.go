@@ -24,7 +24,7 @@ const (
 // addTargetAllocator adds the TA's children: config, workload, Service, identity, RBAC and disruption budget.
 func addTargetAllocator(c *Children, col *v1alpha1.OpenTelemetryCollector, opts Options) error {
 	ta := col.Spec.TargetAllocator
-	config, err := configrewrite.TargetAllocatorConfig(col.Spec.Config, taOptions(col))
+	config, err := configrewrite.TargetAllocatorConfig(col.Spec.Config, taOptions(col, opts))
 	if err != nil {
 		return fmt.Errorf("building the target allocator config: %w", err)
 	}
@@ -35,7 +35,7 @@ func addTargetAllocator(c *Children, col *v1alpha1.OpenTelemetryCollector, opts 
 		Data:       map[string]string{TargetAllocatorConfigKey: config},
 	})
 	c.Deployments = append(c.Deployments, taDeployment(col, opts, config))
-	c.Services = append(c.Services, taService(col))
+	c.Services = append(c.Services, taService(col, opts))
 	if ta.ServiceAccount == "" {
 		c.ServiceAccounts = append(c.ServiceAccounts, serviceAccount(col, ComponentTargetAllocator, name))
 	}
@@ -56,7 +56,7 @@ func TargetAllocatorServiceAccountName(col *v1alpha1.OpenTelemetryCollector) str
 	return TargetAllocatorName(col.Name)
 }
 
-func taOptions(col *v1alpha1.OpenTelemetryCollector) configrewrite.TAOptions {
+func taOptions(col *v1alpha1.OpenTelemetryCollector, opts Options) configrewrite.TAOptions {
 	ta := col.Spec.TargetAllocator
 	grace := defaultGracePeriod
 	if ta.CollectorNotReadyGracePeriod != nil {
@@ -78,6 +78,8 @@ func taOptions(col *v1alpha1.OpenTelemetryCollector) configrewrite.TAOptions {
 		AllocationFallbackStrategy:   string(ta.AllocationFallbackStrategy),
 		FilterStrategy:               string(ta.FilterStrategy),
 		CollectorNotReadyGracePeriod: grace,
+		HTTPS:                        taHTTPS(col, opts),
+		AllowInsecureAuthSecrets:     ta.AllowInsecureAuthSecrets,
 		PrometheusCR: configrewrite.PrometheusCROptions{
 			Enabled:                         p.Enabled,
 			ScrapeInterval:                  interval,
@@ -116,10 +118,19 @@ func taDeployment(col *v1alpha1.OpenTelemetryCollector, opts Options, config str
 		Name:  TargetAllocatorCollectorNameEnv,
 		Value: col.Name,
 	}}, ta.Env...)
-	probe := func(path string) *corev1.Probe {
-		return &corev1.Probe{ProbeHandler: corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{
-			Path: path, Port: intstr.FromString("http"),
-		}}}
+	ports := []corev1.ContainerPort{{Name: "http", ContainerPort: TargetAllocatorPort, Protocol: corev1.ProtocolTCP}}
+	mounts := []corev1.VolumeMount{{Name: taVolumeName, MountPath: configMountPath}}
+	volumes := []corev1.Volume{{
+		Name: taVolumeName,
+		VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
+			LocalObjectReference: corev1.LocalObjectReference{Name: name},
+			Items:                []corev1.KeyToPath{{Key: TargetAllocatorConfigKey, Path: TargetAllocatorConfigKey}},
+		}},
+	}}
+	if mtlsEnabled(col, opts) {
+		ports = append(ports, corev1.ContainerPort{Name: "https", ContainerPort: TargetAllocatorHTTPSPort, Protocol: corev1.ProtocolTCP})
+		mounts = append(mounts, corev1.VolumeMount{Name: serverTLSVolumeName, MountPath: serverTLSMountPath, ReadOnly: true})
+		volumes = append(volumes, secretVolume(serverTLSVolumeName, TargetAllocatorServerSecretName(col.Name)))
 	}
 	return &appsv1.Deployment{
 		TypeMeta:   typeMeta("apps/v1", "Deployment"),
@@ -139,51 +150,51 @@ func taDeployment(col *v1alpha1.OpenTelemetryCollector, opts Options, config str
 						Image:          image,
 						Args:           []string{"--config-file=" + configMountPath + "/" + TargetAllocatorConfigKey},
 						Env:            env,
-						Ports:          []corev1.ContainerPort{{Name: "http", ContainerPort: TargetAllocatorPort, Protocol: corev1.ProtocolTCP}},
+						Ports:          ports,
 						Resources:      ta.Resources,
-						LivenessProbe:  probe("/livez"),
-						ReadinessProbe: probe("/readyz"),
-						VolumeMounts:   []corev1.VolumeMount{{Name: taVolumeName, MountPath: configMountPath}},
+						LivenessProbe:  probe("/livez", intstr.FromString("http"), ta.LivenessProbe),
+						ReadinessProbe: probe("/readyz", intstr.FromString("http"), ta.ReadinessProbe),
+						VolumeMounts:   mounts,
 					}},
-					Volumes: []corev1.Volume{{
-						Name: taVolumeName,
-						VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
-							LocalObjectReference: corev1.LocalObjectReference{Name: name},
-							Items:                []corev1.KeyToPath{{Key: TargetAllocatorConfigKey, Path: TargetAllocatorConfigKey}},
-						}},
-					}},
-					NodeSelector: ta.NodeSelector,
-					Tolerations:  ta.Tolerations,
-					Affinity:     ta.Affinity,
+					Volumes:                   volumes,
+					NodeSelector:              ta.NodeSelector,
+					Tolerations:               ta.Tolerations,
+					Affinity:                  ta.Affinity,
+					TopologySpreadConstraints: ta.TopologySpreadConstraints,
 				},
 			},
 		},
 	}
 }
 
-func taService(col *v1alpha1.OpenTelemetryCollector) *corev1.Service {
+func taService(col *v1alpha1.OpenTelemetryCollector, opts Options) *corev1.Service {
+	ports := []corev1.ServicePort{{
+		Name: "targetallocation", Port: TargetAllocatorServicePort, Protocol: corev1.ProtocolTCP,
+		TargetPort: intstr.FromString("http"),
+	}}
+	if mtlsEnabled(col, opts) {
+		ports = append(ports, corev1.ServicePort{
+			Name: "targetallocation-https", Port: TargetAllocatorHTTPSServicePort, Protocol: corev1.ProtocolTCP,
+			TargetPort: intstr.FromString("https"),
+		})
+	}
 	return &corev1.Service{
 		TypeMeta:   typeMeta("v1", "Service"),
 		ObjectMeta: objectMeta(col, ComponentTargetAllocator, TargetAllocatorName(col.Name)),
 		Spec: corev1.ServiceSpec{
 			Selector: SelectorLabels(col, ComponentTargetAllocator),
-			Ports: []corev1.ServicePort{{
-				Name: "targetallocation", Port: TargetAllocatorServicePort, Protocol: corev1.ProtocolTCP,
-				TargetPort: intstr.FromString("http"),
-			}},
+			Ports:    ports,
 		},
 	}
 }
 
-// taPodDisruptionBudget lets a drain take one TA pod at a time, so a multi-replica TA keeps serving.
+// taPodDisruptionBudget is the CR's budget for the TA pods; by default a drain takes one TA pod at a time, so a
+// multi-replica TA keeps serving.
 func taPodDisruptionBudget(col *v1alpha1.OpenTelemetryCollector) *policyv1.PodDisruptionBudget {
 	return &policyv1.PodDisruptionBudget{
 		TypeMeta:   typeMeta("policy/v1", "PodDisruptionBudget"),
 		ObjectMeta: objectMeta(col, ComponentTargetAllocator, TargetAllocatorName(col.Name)),
-		Spec: policyv1.PodDisruptionBudgetSpec{
-			MaxUnavailable: ptrIntOrString(intstr.FromInt32(1)),
-			Selector:       taSelector(col),
-		},
+		Spec:       pdbSpec(col.Spec.TargetAllocator.PodDisruptionBudget, taSelector(col)),
 	}
 }
 

@@ -13,7 +13,12 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/utils/ptr"
@@ -226,6 +231,23 @@ func TestSchemaRejectsInvalidObjects(t *testing.T) {
 			},
 			wantMsg: "allowNamespaces and denyNamespaces exclude each other",
 		},
+		{
+			name: "collector budget with daemonset",
+			mutate: func(c *v1alpha1.OpenTelemetryCollector) {
+				c.Spec.Mode = v1alpha1.ModeDaemonSet
+				c.Spec.TargetAllocator.AllocationStrategy = v1alpha1.AllocationStrategyPerNode
+				c.Spec.PodDisruptionBudget = &v1alpha1.PodDisruptionBudgetSpec{}
+			},
+			wantMsg: "podDisruptionBudget is not for mode daemonset",
+		},
+		{
+			name: "budget with both bounds",
+			mutate: func(c *v1alpha1.OpenTelemetryCollector) {
+				one := intstr.FromInt32(1)
+				c.Spec.TargetAllocator.PodDisruptionBudget = &v1alpha1.PodDisruptionBudgetSpec{MinAvailable: &one, MaxUnavailable: &one}
+			},
+			wantMsg: "set only one of minAvailable and maxUnavailable",
+		},
 	}
 	for i, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -257,5 +279,65 @@ func TestSchemaRejectsInvalidObjects(t *testing.T) {
 	valid.Spec.TargetAllocator.AllocationStrategy = v1alpha1.AllocationStrategyPerNode
 	if _, err := cs.OpentelemetryV1alpha1().OpenTelemetryCollectors("default").Create(ctx, valid, metav1.CreateOptions{}); err != nil {
 		t.Errorf("valid daemonset + per-node rejected: %v", err)
+	}
+}
+
+// TestPlainMapSelectorRefused: a selector in the reference's v1alpha1 form (a plain label map) is refused with a
+// message naming matchLabels, where the API server would otherwise prune it to {} and so select every monitor of
+// the cluster. The proper forms, {} included, are accepted and kept as written.
+func TestPlainMapSelectorRefused(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	dyn, err := dynamic.NewForConfig(restConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := dyn.Resource(schema.GroupVersionResource{Group: "opentelemetry.io", Version: "v1alpha1", Resource: "opentelemetrycollectors"}).Namespace("default")
+	object := func(name string, selector any) *unstructured.Unstructured {
+		c := seedExample(t)
+		c.Name = name
+		c.APIVersion, c.Kind = "opentelemetry.io/v1alpha1", "OpenTelemetryCollector"
+		m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u := &unstructured.Unstructured{Object: m}
+		if err := unstructured.SetNestedField(u.Object, true, "spec", "targetAllocator", "prometheusCR", "enabled"); err != nil {
+			t.Fatal(err)
+		}
+		if err := unstructured.SetNestedField(u.Object, selector, "spec", "targetAllocator", "prometheusCR", "serviceMonitorSelector"); err != nil {
+			t.Fatal(err)
+		}
+		return u
+	}
+	for name, sel := range map[string]any{
+		"plain-map":      map[string]any{"team": "a"},
+		"plain-and-ok":   map[string]any{"team": "a", "matchLabels": map[string]any{"team": "a"}},
+		"lowercase-keys": map[string]any{"matchlabels": map[string]any{"team": "a"}},
+	} {
+		_, err := res.Create(ctx, object("selector-"+name, sel), metav1.CreateOptions{})
+		if err == nil {
+			t.Errorf("%s: selector %v accepted", name, sel)
+			continue
+		}
+		if !strings.Contains(err.Error(), "serviceMonitorSelector") || !strings.Contains(err.Error(), "matchLabels") {
+			t.Errorf("%s: error %q names neither the field nor matchLabels", name, err)
+		}
+	}
+	for name, sel := range map[string]any{
+		"empty":       map[string]any{},
+		"labels":      map[string]any{"matchLabels": map[string]any{"team": "a"}},
+		"expressions": map[string]any{"matchExpressions": []any{map[string]any{"key": "team", "operator": "Exists"}}},
+		"both":        map[string]any{"matchLabels": map[string]any{"team": "a"}, "matchExpressions": []any{map[string]any{"key": "x", "operator": "Exists"}}},
+	} {
+		got, err := res.Create(ctx, object("selector-ok-"+name, sel), metav1.CreateOptions{})
+		if err != nil {
+			t.Errorf("%s: valid selector %v refused: %v", name, sel, err)
+			continue
+		}
+		stored, _, _ := unstructured.NestedFieldNoCopy(got.Object, "spec", "targetAllocator", "prometheusCR", "serviceMonitorSelector")
+		if fmt.Sprint(stored) != fmt.Sprint(sel) {
+			t.Errorf("%s: stored %v, sent %v", name, stored, sel)
+		}
 	}
 }

@@ -218,10 +218,6 @@ type OpenTelemetryCollectorSpec struct {
 	// +optional
 	ReadinessProbe *ProbeSettings `json:"readinessProbe,omitempty"`
 
-	// Observability configures the monitoring of the collector itself.
-	// +optional
-	Observability ObservabilitySpec `json:"observability,omitempty"`
-
 	// TargetAllocator configures the optional Target Allocator.
 	// +optional
 	TargetAllocator TargetAllocatorSpec `json:"targetAllocator,omitempty"`
@@ -230,7 +226,6 @@ type OpenTelemetryCollectorSpec struct {
 // TargetAllocatorSpec configures the Target Allocator of a collector.
 //
 // +kubebuilder:validation:XValidation:rule="!has(self.enabled) || !self.enabled || self.allocationStrategy != 'least-weighted' || !has(self.replicas) || self.replicas <= 1",message="least-weighted depends on the order of events, so several target allocator replicas would disagree: use replicas 1 or allocationStrategy consistent-hashing"
-// +kubebuilder:validation:XValidation:rule="!has(self.mtls) || !has(self.mtls.enabled) || !self.mtls.enabled || (has(self.prometheusCR.enabled) && self.prometheusCR.enabled)",message="mtls.enabled needs prometheusCR.enabled: only the scrape configs the collector fetches from the target allocator carry credentials"
 type TargetAllocatorSpec struct {
 	// Enabled deploys the target allocator and rewrites the collector's prometheus receivers to use it.
 	// +optional
@@ -313,20 +308,11 @@ type TargetAllocatorSpec struct {
 	// +optional
 	ReadinessProbe *ProbeSettings `json:"readinessProbe,omitempty"`
 
-	// MTLS turns on the target allocator's mTLS listener, with certificates the operator issues itself, so
-	// collectors receive the credentials that monitors reference.
-	// +optional
-	MTLS MTLSSpec `json:"mtls,omitempty"`
-
 	// AllowInsecureAuthSecrets makes the target allocator serve credentials (basic auth passwords, bearer tokens
 	// from Secrets) on its plain HTTP port too, where anyone who reaches the port reads them. Discouraged: use
 	// mtls. The target allocator logs a warning at start when it is set.
 	// +optional
 	AllowInsecureAuthSecrets bool `json:"allowInsecureAuthSecrets,omitempty"`
-
-	// Observability configures the monitoring of the target allocator itself.
-	// +optional
-	Observability ObservabilitySpec `json:"observability,omitempty"`
 }
 
 // PodDisruptionBudgetSpec limits voluntary disruptions of a set of pods; set one of minAvailable and
@@ -376,33 +362,6 @@ type ProbeSettings struct {
 	// +kubebuilder:validation:Minimum=1
 	// +optional
 	TerminationGracePeriodSeconds *int64 `json:"terminationGracePeriodSeconds,omitempty"`
-}
-
-// MTLSSpec configures the operator-issued certificates between collectors and the target allocator.
-type MTLSSpec struct {
-	// Enabled makes the operator issue a CA (Secret <name>-ta-ca), a server certificate for the target allocator
-	// (Secret <name>-ta-server) and a client certificate for the collectors (Secret <name>-ta-client), all owned by
-	// this collector and renewed well before they expire; the target allocator's mTLS listener serves the scrape
-	// configs with their credentials, and the collector's target_allocator block fetches them over it. Needs
-	// prometheusCR.enabled (without it the collector does not ask the target allocator for scrape configs).
-	// +optional
-	Enabled bool `json:"enabled,omitempty"`
-}
-
-// ObservabilitySpec configures how a component's own telemetry is collected.
-type ObservabilitySpec struct {
-	// Metrics of the component itself.
-	// +optional
-	Metrics MetricsObservabilitySpec `json:"metrics,omitempty"`
-}
-
-// MetricsObservabilitySpec configures how a component's own metrics are scraped.
-type MetricsObservabilitySpec struct {
-	// EnableMetrics creates a Prometheus Operator ServiceMonitor (named <name>-collector or
-	// <name>-targetallocator) that scrapes the component's own metrics, when the monitoring.coreos.com
-	// ServiceMonitor CRD is served by the cluster; without that CRD nothing is created.
-	// +optional
-	EnableMetrics bool `json:"enableMetrics,omitempty"`
 }
 
 // PrometheusCRSpec selects Prometheus Operator resources (ServiceMonitor, PodMonitor, Probe, ScrapeConfig).

@@ -69,15 +69,10 @@ type TargetAllocatorSpecApplyConfiguration struct {
 	LivenessProbe *ProbeSettingsApplyConfiguration `json:"livenessProbe,omitempty"`
 	// ReadinessProbe tunes the probe on the target allocator's /readyz.
 	ReadinessProbe *ProbeSettingsApplyConfiguration `json:"readinessProbe,omitempty"`
-	// MTLS turns on the target allocator's mTLS listener, with certificates the operator issues itself, so
-	// collectors receive the credentials that monitors reference.
-	MTLS *MTLSSpecApplyConfiguration `json:"mtls,omitempty"`
 	// AllowInsecureAuthSecrets makes the target allocator serve credentials (basic auth passwords, bearer tokens
 	// from Secrets) on its plain HTTP port too, where anyone who reaches the port reads them. Discouraged: use
 	// mtls. The target allocator logs a warning at start when it is set.
 	AllowInsecureAuthSecrets *bool `json:"allowInsecureAuthSecrets,omitempty"`
-	// Observability configures the monitoring of the target allocator itself.
-	Observability *ObservabilitySpecApplyConfiguration `json:"observability,omitempty"`
 }
 
 // TargetAllocatorSpecApplyConfiguration constructs a declarative configuration of the TargetAllocatorSpec type for use with
@@ -242,26 +237,10 @@ func (b *TargetAllocatorSpecApplyConfiguration) WithReadinessProbe(value *ProbeS
 	return b
 }
 
-// WithMTLS sets the MTLS field in the declarative configuration to the given value
-// and returns the receiver, so that objects can be built by chaining "With" function invocations.
-// If called multiple times, the MTLS field is set to the value of the last call.
-func (b *TargetAllocatorSpecApplyConfiguration) WithMTLS(value *MTLSSpecApplyConfiguration) *TargetAllocatorSpecApplyConfiguration {
-	b.MTLS = value
-	return b
-}
-
 // WithAllowInsecureAuthSecrets sets the AllowInsecureAuthSecrets field in the declarative configuration to the given value
 // and returns the receiver, so that objects can be built by chaining "With" function invocations.
 // If called multiple times, the AllowInsecureAuthSecrets field is set to the value of the last call.
 func (b *TargetAllocatorSpecApplyConfiguration) WithAllowInsecureAuthSecrets(value bool) *TargetAllocatorSpecApplyConfiguration {
 	b.AllowInsecureAuthSecrets = &value
-	return b
-}
-
-// WithObservability sets the Observability field in the declarative configuration to the given value
-// and returns the receiver, so that objects can be built by chaining "With" function invocations.
-// If called multiple times, the Observability field is set to the value of the last call.
-func (b *TargetAllocatorSpecApplyConfiguration) WithObservability(value *ObservabilitySpecApplyConfiguration) *TargetAllocatorSpecApplyConfiguration {
-	b.Observability = value
 	return b
 }
