@@ -61,11 +61,6 @@ func (c *Controller) newStatus(col *v1alpha1.OpenTelemetryCollector, children *r
 	st.Replicas, st.ReadyReplicas = c.workloadReplicas(col)
 	if col.Spec.TargetAllocator.Enabled {
 		ta := &v1alpha1.TargetAllocatorStatus{}
-		if col.Status.TargetAllocator != nil {
-			// Targets and collectors are reported elsewhere; keep them.
-			*ta = *col.Status.TargetAllocator
-		}
-		ta.Replicas, ta.ReadyReplicas = 0, 0
 		if d, err := c.scope(col.Namespace).Deployments.Lister().Deployments(col.Namespace).Get(resources.TargetAllocatorName(col.Name)); err == nil && metav1.IsControlledBy(d, col) {
 			ta.Replicas, ta.ReadyReplicas = d.Status.Replicas, d.Status.ReadyReplicas
 		}
