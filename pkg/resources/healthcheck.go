@@ -39,7 +39,7 @@ func healthCheckEndpoint(config string) (healthCheck, bool) {
 		}
 		cfg := doc.Extensions[name]
 		endpoint, _ := cfg["endpoint"].(string)
-		port, ok := endpointPort(endpoint)
+		port, ok := endpointPort(hostPlaceholderFree(endpoint))
 		if !ok || loopback(endpoint) {
 			return healthCheck{}, false
 		}
@@ -52,9 +52,19 @@ func healthCheckEndpoint(config string) (healthCheck, bool) {
 	return healthCheck{}, false
 }
 
+// hostPlaceholderFree replaces an environment reference in the host part (such as ${env:POD_IP}:13133, which
+// the collector expands) so the endpoint parses as host:port.
+func hostPlaceholderFree(endpoint string) string {
+	i := strings.LastIndex(endpoint, ":")
+	if i < 0 || !strings.Contains(endpoint[:i], "${") {
+		return endpoint
+	}
+	return "pod-ip" + endpoint[i:]
+}
+
 // loopback tells whether a host:port endpoint binds only a loopback address.
 func loopback(endpoint string) bool {
-	host, _, err := net.SplitHostPort(endpoint)
+	host, _, err := net.SplitHostPort(hostPlaceholderFree(endpoint))
 	if err != nil {
 		return true
 	}
