@@ -28,6 +28,8 @@ type jobs struct {
 	withheld       map[string]string
 	withheldGauge  prometheus.Gauge
 	plain, secured atomic.Pointer[[]byte]
+	// byName holds the current scrape configs by job name, for explaining a target's relabeling on request.
+	byName atomic.Pointer[map[string]*promconfig.ScrapeConfig]
 }
 
 func newJobs(static []*promconfig.ScrapeConfig, apply func([]*promconfig.ScrapeConfig) error, plainSecret bool,
@@ -85,7 +87,21 @@ func (j *jobs) update(cr []*promconfig.ScrapeConfig) error {
 	}
 	j.secured.Store(&secured)
 	j.plain.Store(&plain)
+	byName := make(map[string]*promconfig.ScrapeConfig, len(all))
+	for _, c := range all {
+		byName[c.JobName] = c
+	}
+	j.byName.Store(&byName)
 	return nil
+}
+
+// scrapeConfig returns the current scrape config of a job, nil if there is none.
+func (j *jobs) scrapeConfig(name string) *promconfig.ScrapeConfig {
+	m := j.byName.Load()
+	if m == nil {
+		return nil
+	}
+	return (*m)[name]
 }
 
 // plainJSON encodes the jobs without credentials, logging each job's withheld credentials once.

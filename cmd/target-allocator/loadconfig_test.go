@@ -19,10 +19,18 @@ func TestLoadConfigEnablePrometheusCRFlag(t *testing.T) {
 				t.Fatal(err)
 			}
 			// Without the flag, a file without jobs and without prometheus_cr is refused.
-			if _, err := loadConfig(path, false); err == nil {
+			o, err := parseFlags([]string{"--config-file", path})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := loadConfig(o); err == nil {
 				t.Error("loaded without the flag, want the nothing-to-allocate error")
 			}
-			cfg, err := loadConfig(path, true)
+			o, err = parseFlags([]string{"--config-file", path, "--enable-prometheus-cr-watcher"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := loadConfig(o)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -28,19 +28,15 @@ import (
 // run wires the target allocator: the collector watcher and discovery push into the allocator, and the HTTP
 // server reads the allocator's snapshots. It returns when ctx ends (SIGTERM) or a part fails.
 func run(ctx context.Context, o *options) error {
-	cfg, err := loadConfig(o.configFile, o.enablePrometheusCR)
+	cfg, err := loadConfig(o)
 	if err != nil {
 		return err
 	}
+	for _, w := range cfg.NotApplicable {
+		klog.Warningf("Config key not applicable, accepted and ignored: %s", w)
+	}
 	listenAddr := cfg.ListenAddr
-	if o.listenAddr != "" {
-		listenAddr = o.listenAddr
-	}
-	kubeconfig := cfg.KubeConfigFilePath
-	if o.kubeconfig != "" {
-		kubeconfig = o.kubeconfig
-	}
-	restConfig, kubeconfigUsed, err := clientConfig(kubeconfig)
+	restConfig, kubeconfigUsed, err := clientConfig(cfg.KubeConfigFilePath)
 	if err != nil {
 		return err
 	}
@@ -69,7 +65,15 @@ func run(ctx context.Context, o *options) error {
 		return err
 	}
 	factory := informers.NewSharedInformerFactoryWithOptions(kube, 0, informerOptions...)
-	watcher, err := collectorwatch.New(factory.Core().V1().Pods(), cfg.CollectorNotReadyGracePeriod, alloc.SetCollectors, nil)
+	events, err := referenceWiringMetrics(registry, factory.Core().V1().Pods().Lister())
+	if err != nil {
+		return err
+	}
+	setCollectors := func(cs []target.Collector) {
+		events.WithLabelValues(eventCollectors).Inc()
+		alloc.SetCollectors(cs)
+	}
+	watcher, err := collectorwatch.New(factory.Core().V1().Pods(), cfg.CollectorNotReadyGracePeriod, setCollectors, nil)
 	if err != nil {
 		return err
 	}
@@ -77,8 +81,11 @@ func run(ctx context.Context, o *options) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	disc, err := discovery.New(ctx, discovery.Options{
-		Registerer:    registry,
-		Sink:          func(changes []target.JobChange) { alloc.Apply(changes...) },
+		Registerer: registry,
+		Sink: func(changes []target.JobChange) {
+			events.WithLabelValues(eventDiscovery).Inc()
+			alloc.Apply(changes...)
+		},
 		FilterRelabel: cfg.FilterRelabel(),
 		// Out of cluster, kubernetes SD configs without credentials use the TA's own kubeconfig.
 		KubeconfigPath: kubeconfigUsed,
@@ -96,6 +103,7 @@ func run(ctx context.Context, o *options) error {
 		// Discovery gets its first configuration with the first full load of monitors, not before: applied
 		// earlier, it could turn ready on the static jobs alone and serve collectors lists without the CR jobs.
 		promCR, err = newPrometheusCR(ctx, restConfig, kube, cfg, registry, func(cr []*promconfig.ScrapeConfig) {
+			events.WithLabelValues(eventPrometheusCR).Inc()
 			if err := jobs.update(cr); err != nil {
 				klog.ErrorS(err, "Applying scrape configs from monitoring resources; keeping the previous ones")
 			}
@@ -107,14 +115,20 @@ func run(ctx context.Context, o *options) error {
 	} else if err := jobs.update(nil); err != nil {
 		return err
 	}
-	ready := func() bool {
-		return watcher.HasSynced() && disc.Ready() && (promCR == nil || promCR.watcher.HasSynced())
+	checks := []server.ReadyCheck{
+		{Name: "collectors-synced", Ready: watcher.HasSynced},
+		{Name: "discovery-first-update", Ready: disc.Ready},
+	}
+	if promCR != nil {
+		checks = append(checks, server.ReadyCheck{Name: "prometheus-cr-synced", Ready: promCR.watcher.HasSynced})
 	}
 
 	handler, err := server.New(server.Options{
 		Snapshot:      alloc.Snapshot,
 		ScrapeConfigs: jobs.plainBody,
-		Ready:         ready,
+		ScrapeConfig:  jobs.scrapeConfig,
+		Pprof:         o.pprof,
+		ReadyChecks:   checks,
 		Registerer:    registry,
 		Gatherer:      registry,
 	})
@@ -129,7 +143,8 @@ func run(ctx context.Context, o *options) error {
 		secured, err := server.New(server.Options{
 			Snapshot:      alloc.Snapshot,
 			ScrapeConfigs: jobs.securedBody,
-			Ready:         ready,
+			ScrapeConfig:  jobs.scrapeConfig,
+			ReadyChecks:   checks,
 			Gatherer:      registry,
 		})
 		if err != nil {

@@ -30,8 +30,8 @@ type state struct {
 	jobs         map[string]*job
 	colls        collectorSet
 	generation   uint64
-	changed      bool // something visible changed since the last publish
-	durations    durationHistogram
+	changed      bool                 // something visible changed since the last publish
+	durations    [2]durationHistogram // by method: methodSetTargets, methodSetCollectors
 	prev         *Snapshot
 }
 
@@ -72,7 +72,7 @@ func (a *Allocator) Apply(changes ...target.JobChange) {
 	for _, ch := range changes {
 		a.st.apply(ch)
 	}
-	a.publish(start)
+	a.publish(start, methodSetTargets)
 }
 
 // SetCollectors replaces the live set of collectors and moves targets as the strategy says.
@@ -81,18 +81,18 @@ func (a *Allocator) SetCollectors(cs []target.Collector) {
 	defer a.mu.Unlock()
 	start := time.Now()
 	a.st.setCollectors(cs)
-	a.publish(start)
+	a.publish(start, methodSetCollectors)
 }
 
 // publish builds and stores the next snapshot. The duration observed includes the rebuild of the responses,
 // which is part of the cost of a change; the snapshot carries it because it is not visible yet.
-func (a *Allocator) publish(start time.Time) {
+func (a *Allocator) publish(start time.Time, method int) {
 	prev := a.st.prev
 	snap := a.st.publish()
 	if snap == prev {
 		return
 	}
-	a.st.durations.observe(time.Since(start))
+	a.st.durations[method].observe(time.Since(start))
 	snap.durations = a.st.durations
 	a.snap.Store(snap)
 }
@@ -116,8 +116,19 @@ func (s *state) apply(ch target.JobChange) {
 		s.jobs[ch.Job] = j
 		s.changed = true
 	}
+	// A removed target whose placement key comes back in the same change (its configuration changed, not its
+	// address) returns to its collector under least-weighted, whose choice depends on history; the pure
+	// strategies find the same collector from the key anyway.
+	var previous map[uint64]int32
+	_, sticky := s.strategy.(leastWeighted)
 	for _, h := range ch.Remove {
 		if p, ok := j.pos[h]; ok {
+			if c := j.slots[p].coll; sticky && c >= 0 && len(ch.Upsert) > 0 {
+				if previous == nil {
+					previous = map[uint64]int32{}
+				}
+				previous[j.slots[p].t.PlacementKey()] = c
+			}
 			s.assign(j, p, -1)
 			j.remove(p)
 			s.changed = true
@@ -160,6 +171,17 @@ func (s *state) apply(ch target.JobChange) {
 		}
 	}
 	pending = append(pending, dedupe(retry)...)
+	if previous != nil {
+		rest := pending[:0]
+		for _, p := range pending {
+			if c, ok := previous[j.slots[p].t.PlacementKey()]; ok && s.colls.isLive(c) {
+				s.assign(j, p, c)
+				continue
+			}
+			rest = append(rest, p)
+		}
+		pending = rest
+	}
 	if len(pending) > 0 && len(s.colls.live.ids) > 0 {
 		s.strategy.place(s, j, pending)
 	}

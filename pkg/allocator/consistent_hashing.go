@@ -2,7 +2,7 @@ package allocator
 
 import "github.com/otelcol-operator/otelcol-operator/pkg/target"
 
-// consistentHashing is rendezvous (highest random weight) hashing on Target.Hash: a target goes to the collector
+// consistentHashing is rendezvous (highest random weight) hashing on the target's placement key (job and address): a target goes to the collector
 // with the highest score(hash, seed). It is a pure function of (targets, collectors), every collector gets an
 // equal expected share (no virtual nodes to tune, so balance is limited only by sampling noise), a joining
 // collector takes exactly the targets it now wins (expected 1/(N+1)) and a leaving one gives up only its own.
@@ -13,7 +13,7 @@ func (consistentHashing) nodeSensitive() bool { return false }
 
 func (consistentHashing) place(s *state, j *job, pos []int32) {
 	for _, p := range pos {
-		s.assign(j, p, rendezvous(j.slots[p].t.Hash, &s.colls.live))
+		s.assign(j, p, rendezvous(j.slots[p].t.PlacementKey(), &s.colls.live))
 	}
 }
 
@@ -29,9 +29,9 @@ func (consistentHashing) rebalance(s *state, j *job, pos []int32, added []int32)
 // gives the same answer as rendezvous over the whole live set, because owner already beat every other
 // collector that stayed.
 func rendezvousChallenge(s *state, t *target.Target, owner int32, added []int32) int32 {
-	best, bestScore := owner, score(t.Hash, s.colls.all[owner].seed)
+	best, bestScore := owner, score(t.PlacementKey(), s.colls.all[owner].seed)
 	for _, a := range added {
-		sc := score(t.Hash, s.colls.all[a].seed)
+		sc := score(t.PlacementKey(), s.colls.all[a].seed)
 		if sc > bestScore || sc == bestScore && s.colls.all[a].Name < s.colls.all[best].Name {
 			best, bestScore = a, sc
 		}

@@ -22,6 +22,9 @@ type job struct {
 	pairs map[int32]*pair
 	// view is the published, immutable view of this job; nil until first published or after a change.
 	view *jobView
+	// nodelessLogged is set once per-node has logged that the job has targets without a node, so a job whose
+	// discovery sends many batches logs it once rather than once a batch.
+	nodelessLogged bool
 }
 
 func newJob(name string) *job {

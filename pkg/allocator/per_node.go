@@ -27,7 +27,7 @@ func (p perNode) place(s *state, j *job, pos []int32) {
 			noCollector++
 			continue
 		}
-		s.assign(j, i, rendezvous(t.Hash, g))
+		s.assign(j, i, rendezvous(t.PlacementKey(), g))
 	}
 	if noCollector > 0 && len(s.colls.live.ids) > 0 {
 		klog.V(2).InfoS("per-node: targets whose node has no collector stay unassigned", "job", j.name,
@@ -40,7 +40,13 @@ func (p perNode) place(s *state, j *job, pos []int32) {
 		p.fallback.place(s, j, nodeless)
 		return
 	}
-	klog.InfoS("per-node: targets without a node stay unassigned; set allocation_fallback_strategy to assign them",
+	if j.nodelessLogged {
+		klog.V(4).InfoS("per-node: more targets without a node stay unassigned", "job", j.name, "count", len(nodeless))
+		return
+	}
+	j.nodelessLogged = true
+	klog.InfoS("per-node: targets without a node stay unassigned (logged once per job; the unassigned count is in "+
+		"opentelemetry_allocator_targets_unassigned); set allocation_fallback_strategy to assign them",
 		"job", j.name, "count", len(nodeless))
 }
 
@@ -59,7 +65,7 @@ func (p perNode) rebalance(s *state, j *job, pos []int32, added []int32) {
 			continue
 		}
 		if addedNodes[t.Node] {
-			s.assign(j, i, rendezvous(t.Hash, s.colls.byNode[t.Node]))
+			s.assign(j, i, rendezvous(t.PlacementKey(), s.colls.byNode[t.Node]))
 		}
 	}
 	if p.fallback != nil && len(nodeless) > 0 {

@@ -25,7 +25,7 @@ type Snapshot struct {
 	collectors []target.Collector
 	collTotals map[string]int
 	unassigned int
-	durations  durationHistogram
+	durations  [2]durationHistogram
 }
 
 // jobView is the published, immutable state of one job; a snapshot shares the views of unchanged jobs with
@@ -105,10 +105,20 @@ func (s *Snapshot) JobTargets(job string) (total, unassigned int) {
 // CollectorTargets returns the number of targets of all jobs assigned to collector.
 func (s *Snapshot) CollectorTargets(collector string) int { return s.collTotals[collector] }
 
-// AllocationDurations returns the cumulative histogram of the time Apply and SetCollectors took, in the shape
-// of prometheus.NewConstHistogram: count, sum in seconds, and cumulative counts per upper bound in seconds.
-func (s *Snapshot) AllocationDurations() (count uint64, sum float64, buckets map[float64]uint64) {
-	return s.durations.export()
+// Allocation methods, named as the reference names them in opentelemetry_allocator_time_to_allocate.
+const (
+	methodSetTargets = iota
+	methodSetCollectors
+)
+
+// AllocationMethods are the method label values of AllocationDurations, in index order.
+var AllocationMethods = [...]string{methodSetTargets: "SetTargets", methodSetCollectors: "SetCollectors"}
+
+// AllocationDurations returns the cumulative histogram of the time Apply (method SetTargets) or SetCollectors
+// (method SetCollectors) took, rebuilding the affected responses included, in the shape
+// prometheus.MustNewConstHistogram takes. method indexes AllocationMethods.
+func (s *Snapshot) AllocationDurations(method int) (count uint64, sum float64, buckets map[float64]uint64) {
+	return s.durations[method].export()
 }
 
 func (s *Snapshot) pair(job, collector string) *pair {

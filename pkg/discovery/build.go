@@ -165,8 +165,14 @@ func (b *builder) build(jc *jobConfig, tLabels model.LabelSet, group []labels.La
 	}
 
 	// Identity: the relabeled labels without __meta_*, in name order, hashed. The job label is among them.
+	// Placement: the job name and the relabeled address only, so a configuration edit that changes other labels
+	// replaces the target in place instead of moving it.
 	hb := b.hbuf[:0]
+	var addr string
 	for _, l := range post {
+		if l.Name == model.AddressLabel {
+			addr = l.Value
+		}
 		if strings.HasPrefix(l.Name, model.MetaLabelPrefix) {
 			continue
 		}
@@ -175,10 +181,12 @@ func (b *builder) build(jc *jobConfig, tLabels model.LabelSet, group []labels.La
 		hb = append(hb, l.Value...)
 		hb = append(hb, 0xff)
 	}
-	b.hbuf = hb
 	h := xxhash.Sum64(hb)
+	hb = append(append(append(hb[:0], jc.name...), 0xff), addr...)
+	b.hbuf = hb
 	b.encode(dst)
 	dst.Hash = h
+	dst.Placement = xxhash.Sum64(hb)
 	return h, kept
 }
 

@@ -21,9 +21,10 @@ type Metrics struct {
 func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 	m := &Metrics{
 		discovered: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "targetallocator_discovery_entries",
-			Help: "Entries discovered per job, before relabeling and deduplication.",
-		}, []string{"job"}),
+			// The reference's metric: targets discovered per job before relabel filtering.
+			Name: "opentelemetry_allocator_targets",
+			Help: "Number of targets discovered, per job, before relabeling and deduplication.",
+		}, []string{"job_name"}),
 		dropped: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "targetallocator_discovery_entries_dropped",
 			Help: "Discovered entries per job that relabeling dropped or Prometheus would refuse.",
@@ -33,8 +34,9 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Help: "Distinct targets per job after relabeling and deduplication.",
 		}, []string{"job"}),
 		duration: prometheus.NewHistogram(prometheus.HistogramOpts{
-			Name:    "targetallocator_discovery_processing_duration_seconds",
-			Help:    "Time to turn one discovery update into target changes.",
+			// The reference's metric: processing target groups into targets.
+			Name:    "opentelemetry_allocator_process_target_groups_duration_seconds",
+			Help:    "Duration of processing one discovery update's target groups into target changes.",
 			Buckets: prometheus.ExponentialBuckets(0.0005, 4, 10),
 		}),
 		jobsWithoutGroups: prometheus.NewGauge(prometheus.GaugeOpts{

@@ -67,7 +67,7 @@ func newIdentityRecord() *identityRecord {
 	r := &identityRecord{
 		now: time.Now,
 		counterV: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "opentelemetry_allocator_collector_id_unmatched_total",
+			Name: "targetallocator_collector_id_unmatched_total",
 			Help: "Requests whose collector_id named no live collector and whose source IP was not the pod IP of " +
 				"exactly one collector; they were answered with an empty list. Callers are listed at /debug/unknown-collectors.",
 		}, []string{"reason"}),

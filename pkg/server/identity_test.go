@@ -96,11 +96,11 @@ func TestFallbackServesThePodAtTheSourceIP(t *testing.T) {
 	}
 	body := metricsBody(t, s)
 	for _, want := range []string{
-		`opentelemetry_allocator_collector_id_fallbacks_total{collector_name="col-a",reason="placeholder"} 3`,
-		`opentelemetry_allocator_collector_id_fallbacks_total{collector_name="col-a",reason="empty"} 1`,
-		`opentelemetry_allocator_collector_id_fallbacks_total{collector_name="col-a",reason="unknown"} 1`,
-		`opentelemetry_allocator_collector_id_fallbacks_total{collector_name="col-b",reason="placeholder"} 6`,
-		`opentelemetry_allocator_collector_id_unmatched_total{reason="placeholder"} 0`,
+		`targetallocator_collector_id_fallbacks_total{collector_name="col-a",reason="placeholder"} 3`,
+		`targetallocator_collector_id_fallbacks_total{collector_name="col-a",reason="empty"} 1`,
+		`targetallocator_collector_id_fallbacks_total{collector_name="col-a",reason="unknown"} 1`,
+		`targetallocator_collector_id_fallbacks_total{collector_name="col-b",reason="placeholder"} 6`,
+		`targetallocator_collector_id_unmatched_total{reason="placeholder"} 0`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %s", want)
@@ -125,11 +125,11 @@ func TestRealIDWinsOverSourceIP(t *testing.T) {
 		}
 	}
 	body := metricsBody(t, s)
-	if strings.Contains(body, "opentelemetry_allocator_collector_id_fallbacks_total{") {
+	if strings.Contains(body, "targetallocator_collector_id_fallbacks_total{") {
 		t.Errorf("a valid id was counted as a fallback:\n%s", body)
 	}
 	for _, r := range reasonNames {
-		if w := `opentelemetry_allocator_collector_id_unmatched_total{reason="` + r + `"} 0`; !strings.Contains(body, w) {
+		if w := `targetallocator_collector_id_unmatched_total{reason="` + r + `"} 0`; !strings.Contains(body, w) {
 			t.Errorf("/metrics lacks %s: a valid id was counted as a miss", w)
 		}
 	}
@@ -188,15 +188,15 @@ func TestUnmatchedCallersAreVisible(t *testing.T) {
 	}
 	body := metricsBody(t, s)
 	for _, w := range []string{
-		`opentelemetry_allocator_collector_id_unmatched_total{reason="placeholder"} 3`,
-		`opentelemetry_allocator_collector_id_unmatched_total{reason="empty"} 1`,
-		`opentelemetry_allocator_collector_id_unmatched_total{reason="unknown"} 1`,
+		`targetallocator_collector_id_unmatched_total{reason="placeholder"} 3`,
+		`targetallocator_collector_id_unmatched_total{reason="empty"} 1`,
+		`targetallocator_collector_id_unmatched_total{reason="unknown"} 1`,
 	} {
 		if !strings.Contains(body, w) {
 			t.Errorf("/metrics lacks %s", w)
 		}
 	}
-	if strings.Contains(body, "opentelemetry_allocator_collector_id_fallbacks_total{") {
+	if strings.Contains(body, "targetallocator_collector_id_fallbacks_total{") {
 		t.Errorf("unmatched requests counted as fallbacks")
 	}
 }
@@ -311,7 +311,7 @@ func TestFallbackFollowsCollectorChanges(t *testing.T) {
 	}
 	// col-c is gone: its series must not linger (it never had one) and col-d's appears.
 	body := metricsBody(t, s)
-	if !strings.Contains(body, `opentelemetry_allocator_collector_id_fallbacks_total{collector_name="col-d",reason="placeholder"} 1`) {
+	if !strings.Contains(body, `targetallocator_collector_id_fallbacks_total{collector_name="col-d",reason="placeholder"} 1`) {
 		t.Errorf("/metrics lacks col-d's fallback:\n%s", body)
 	}
 	a.SetCollectors([]target.Collector{{Name: "col-b", PodIP: "127.0.0.12"}})

@@ -5,12 +5,17 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/otelcol-operator/otelcol-operator/pkg/allocator"
 )
 
 // jobs serves {"<job>": {"_link": "/jobs/<escaped job>/targets"}, ...}.
-func (s *Server) jobs(w http.ResponseWriter, _ *http.Request) {
+func (s *Server) jobs(w http.ResponseWriter, r *http.Request) {
+	if wantsHTML(r) {
+		s.jobsHTML(w)
+		return
+	}
 	snap := s.opts.Snapshot()
 	var b strings.Builder
 	b.WriteByte('{')
@@ -47,6 +52,7 @@ func (s *Server) targets(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, "[]")
 		return
 	}
+	s.fetches.record(snap, name, job, time.Now())
 	writeJSON(w, snap.Response(job, name))
 }
 

@@ -11,19 +11,25 @@ import (
 	"github.com/otelcol-operator/otelcol-operator/pkg/allocator"
 )
 
-// Metric names follow the reference TA where it has one, so existing dashboards keep working.
+// Metrics named opentelemetry_allocator_* are the reference TA's, with its types, labels and meaning, so its
+// dashboards keep working; the project's own metrics, which have no counterpart there, are targetallocator_*.
+// README's metrics table maps them.
 var (
-	descTargets = prometheus.NewDesc("opentelemetry_allocator_targets",
-		"Number of targets of each job, assigned or not.", []string{"job_name"}, nil)
 	descTargetsPerCollector = prometheus.NewDesc("opentelemetry_allocator_targets_per_collector",
-		"Number of targets assigned to each collector.", []string{"collector_name", "strategy"}, nil)
+		"The number of targets for each collector.", []string{"collector_name", "strategy"}, nil)
 	descCollectors = prometheus.NewDesc("opentelemetry_allocator_collectors_allocatable",
-		"Number of collectors the allocator can assign targets to.", []string{"strategy"}, nil)
+		"Number of collectors the allocator is able to allocate to.", []string{"strategy"}, nil)
 	descUnassigned = prometheus.NewDesc("opentelemetry_allocator_targets_unassigned",
-		"Number of targets without a collector: none is live, or per-node found none for them.", []string{"strategy"}, nil)
-	descAllocation = prometheus.NewDesc("opentelemetry_allocator_time_to_allocate_seconds",
-		"Time to apply a target or collector change, rebuilding the affected responses included.", []string{"strategy"}, nil)
-	descGeneration = prometheus.NewDesc("opentelemetry_allocator_generation",
+		"Number of targets that could not be assigned: no live collector, or per-node found none for them.", nil, nil)
+	descRemaining = prometheus.NewDesc("opentelemetry_allocator_targets_remaining",
+		"Number of targets kept after filtering (relabeling and deduplication), over all jobs.", nil, nil)
+	descAllocation = prometheus.NewDesc("opentelemetry_allocator_time_to_allocate",
+		"The time it takes to allocate, in seconds: applying a target (SetTargets) or collector (SetCollectors) "+
+			"change, rebuilding the affected responses included.", []string{"method", "strategy"}, nil)
+	descProcessTargets = prometheus.NewDesc("opentelemetry_allocator_process_targets_duration_seconds",
+		"Duration of processing targets: handing discovery's changes to the allocator until the new responses are "+
+			"published (the SetTargets observations of opentelemetry_allocator_time_to_allocate).", nil, nil)
+	descGeneration = prometheus.NewDesc("targetallocator_generation",
 		"Allocation generation of the served snapshot; it grows with every change.", nil, nil)
 )
 
@@ -34,8 +40,8 @@ type snapshotCollector struct {
 }
 
 func (c snapshotCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descTargets, descTargetsPerCollector, descCollectors, descUnassigned,
-		descAllocation, descGeneration} {
+	for _, d := range []*prometheus.Desc{descTargetsPerCollector, descCollectors, descUnassigned, descRemaining,
+		descAllocation, descProcessTargets, descGeneration} {
 		ch <- d
 	}
 }
@@ -43,22 +49,29 @@ func (c snapshotCollector) Describe(ch chan<- *prometheus.Desc) {
 func (c snapshotCollector) Collect(ch chan<- prometheus.Metric) {
 	s := c.snapshot()
 	st := s.Strategy()
+	remaining := 0
 	for _, job := range s.Jobs() {
 		total, _ := s.JobTargets(job)
-		ch <- prometheus.MustNewConstMetric(descTargets, prometheus.GaugeValue, float64(total), job)
+		remaining += total
 	}
 	for _, col := range s.Collectors() {
 		ch <- prometheus.MustNewConstMetric(descTargetsPerCollector, prometheus.GaugeValue,
 			float64(s.CollectorTargets(col.Name)), col.Name, st)
 	}
 	ch <- prometheus.MustNewConstMetric(descCollectors, prometheus.GaugeValue, float64(len(s.Collectors())), st)
-	ch <- prometheus.MustNewConstMetric(descUnassigned, prometheus.GaugeValue, float64(s.Unassigned()), st)
-	count, sum, buckets := s.AllocationDurations()
-	ch <- prometheus.MustNewConstHistogram(descAllocation, count, sum, buckets, st)
+	ch <- prometheus.MustNewConstMetric(descUnassigned, prometheus.GaugeValue, float64(s.Unassigned()))
+	ch <- prometheus.MustNewConstMetric(descRemaining, prometheus.GaugeValue, float64(remaining))
+	for m, name := range allocator.AllocationMethods {
+		count, sum, buckets := s.AllocationDurations(m)
+		ch <- prometheus.MustNewConstHistogram(descAllocation, count, sum, buckets, name, st)
+		if name == "SetTargets" {
+			ch <- prometheus.MustNewConstHistogram(descProcessTargets, count, sum, buckets)
+		}
+	}
 	ch <- prometheus.MustNewConstMetric(descGeneration, prometheus.GaugeValue, float64(s.Generation()))
 }
 
-var descFallbacks = prometheus.NewDesc("opentelemetry_allocator_collector_id_fallbacks_total",
+var descFallbacks = prometheus.NewDesc("targetallocator_collector_id_fallbacks_total",
 	"Requests whose collector_id named no live collector (reason: empty, placeholder or unknown) and that were "+
 		"served the share of the one collector whose pod IP is the request's source. Non-zero means the "+
 		"collector_id placeholder is not expanded: use ${env:POD_NAME}.",
@@ -86,9 +99,15 @@ func (c fallbackCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// httpMetrics times requests per route.
+// httpMetrics times requests per route: the reference's histogram by path, and ours by route, method and code.
 type httpMetrics struct {
-	duration *prometheus.HistogramVec // nil: not registered
+	duration  *prometheus.HistogramVec // nil: not registered
+	reference *prometheus.HistogramVec
+}
+
+// referencePaths are the reference's path label values (its router's templates) for our routes.
+var referencePaths = map[string]string{
+	"/jobs/{job}/targets": "/jobs/:job_id/targets",
 }
 
 func registerMetrics(reg prometheus.Registerer, snapshot func() *allocator.Snapshot, ids *identityRecord) (*httpMetrics, error) {
@@ -97,17 +116,21 @@ func registerMetrics(reg prometheus.Registerer, snapshot func() *allocator.Snaps
 		return m, nil
 	}
 	d := prometheus.NewHistogramVec(prometheus.HistogramOpts{
-		Name:    "opentelemetry_allocator_http_request_duration_seconds",
+		Name:    "targetallocator_http_request_duration_seconds",
 		Help:    "Duration of HTTP requests to the target allocator, by route, method and status code.",
 		Buckets: []float64{.0005, .001, .005, .01, .05, .1, .5, 1, 5},
 	}, []string{"route", "method", "code"})
-	for _, c := range []prometheus.Collector{d, snapshotCollector{snapshot: snapshot}, ids.counterV,
+	ref := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "opentelemetry_allocator_http_duration_seconds",
+		Help: "Duration of received HTTP requests.",
+	}, []string{"path"})
+	for _, c := range []prometheus.Collector{d, ref, snapshotCollector{snapshot: snapshot}, ids.counterV,
 		fallbackCollector{snapshot: snapshot, ids: ids}} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
 	}
-	m.duration = d
+	m.duration, m.reference = d, ref
 	return m, nil
 }
 
@@ -116,11 +139,18 @@ func (m *httpMetrics) instrument(route string, h http.HandlerFunc) http.Handler 
 		return h
 	}
 	obs := m.duration.MustCurryWith(prometheus.Labels{"route": route})
+	path := route
+	if p, ok := referencePaths[route]; ok {
+		path = p
+	}
+	ref := m.reference.WithLabelValues(path)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
 		h(sw, r)
-		obs.WithLabelValues(r.Method, strconv.Itoa(sw.code)).Observe(time.Since(start).Seconds())
+		d := time.Since(start).Seconds()
+		obs.WithLabelValues(r.Method, strconv.Itoa(sw.code)).Observe(d)
+		ref.Observe(d)
 	})
 }
 

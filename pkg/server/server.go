@@ -13,6 +13,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	promconfig "github.com/prometheus/prometheus/config"
 
 	"github.com/otelcol-operator/otelcol-operator/pkg/allocator"
 )
@@ -25,11 +26,19 @@ type Options struct {
 	// result serves {}.
 	ScrapeConfigs func() []byte
 	// Ready reports readiness for /readyz (collectors synced and first discovery done). Nil means always ready.
-	Ready func() bool
+	// ReadyChecks, when set, are named checks that /readyz?verbose lists; Ready, when also set, is one more
+	// check named "ready". Until every check passes, the target routes and /scrape_configs answer 503.
+	Ready       func() bool
+	ReadyChecks []ReadyCheck
 	// Registerer receives the server's metrics; Gatherer is what /metrics exposes. Either may be nil: no metrics
 	// are registered, or /metrics is not served.
 	Registerer prometheus.Registerer
 	Gatherer   prometheus.Gatherer
+	// ScrapeConfig returns a job's current scrape config; the explain views replay its relabel_configs on a
+	// target's discovered labels. Nil: relabel steps are not shown.
+	ScrapeConfig func(job string) *promconfig.ScrapeConfig
+	// Pprof serves /debug/pprof/.
+	Pprof bool
 }
 
 // Server is the TA's HTTP handler.
@@ -39,6 +48,8 @@ type Server struct {
 	metrics *httpMetrics
 	ids     *identityRecord // misidentified collectors: fallbacks and unknown callers
 	ipIndex ipIndexCache
+	checks  []ReadyCheck
+	fetches fetchLog
 }
 
 // New builds the handler and registers its metrics on opts.Registerer.
@@ -52,15 +63,25 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s.metrics = m
+	s.checks = append(s.checks, opts.ReadyChecks...)
+	if opts.Ready != nil {
+		s.checks = append(s.checks, ReadyCheck{Name: "ready", Ready: opts.Ready})
+	}
 
 	// Patterns carry no method: a wrong method must get a JSON 405 from get(), not the mux's plain-text one.
 	s.handle("/jobs", "/jobs", s.jobs)
-	s.handle("/jobs/{job}/targets", "/jobs/{job}/targets", s.targets)
-	s.handle("/scrape_configs", "/scrape_configs", s.scrapeConfigs)
+	s.handle("/jobs/{job}/targets", "/jobs/{job}/targets", s.whenReady(s.targets))
+	s.handle("/scrape_configs", "/scrape_configs", s.whenReady(s.scrapeConfigs))
 	s.handle("/livez", "/livez", func(w http.ResponseWriter, _ *http.Request) { writeText(w, http.StatusOK, "ok\n") })
 	s.handle("/readyz", "/readyz", s.readyz)
 	s.handle("/{$}", "/", s.debugPage)
 	s.handle("/debug/unknown-collectors", "/debug/unknown-collectors", s.unknownCollectors)
+	s.handle("/debug/target", "/debug/target", s.debugTarget)
+	s.handle("/debug/collector", "/debug/collector", s.debugCollector)
+	s.handle("/debug/job", "/debug/job", s.debugJob)
+	if opts.Pprof {
+		s.registerPprof()
+	}
 	if opts.Gatherer != nil {
 		s.handle("/metrics", "/metrics", promhttp.HandlerFor(opts.Gatherer, promhttp.HandlerOpts{}).ServeHTTP)
 	}
@@ -90,21 +111,17 @@ func get(h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-func (s *Server) readyz(w http.ResponseWriter, _ *http.Request) {
-	if s.opts.Ready != nil && !s.opts.Ready() {
-		writeText(w, http.StatusServiceUnavailable, "not ready\n")
-		return
-	}
-	writeText(w, http.StatusOK, "ok\n")
-}
-
-func (s *Server) scrapeConfigs(w http.ResponseWriter, _ *http.Request) {
+func (s *Server) scrapeConfigs(w http.ResponseWriter, r *http.Request) {
 	var b []byte
 	if s.opts.ScrapeConfigs != nil {
 		b = s.opts.ScrapeConfigs()
 	}
 	if len(b) == 0 {
 		b = []byte("{}")
+	}
+	if wantsHTML(r) {
+		scrapeConfigsHTML(w, b)
+		return
 	}
 	writeJSON(w, b)
 }

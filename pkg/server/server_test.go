@@ -40,6 +40,7 @@ func fixture(t testing.TB) (*allocator.Allocator, *Server, *prometheus.Registry,
 	a.Apply(target.JobChange{Job: "empty"})
 	reg := prometheus.NewRegistry()
 	ready := &atomic.Bool{}
+	ready.Store(true)
 	s, err := New(Options{
 		Snapshot:      a.Snapshot,
 		ScrapeConfigs: func() []byte { return []byte(`{"plain":{"job_name":"plain"}}`) },
@@ -201,6 +202,7 @@ func TestRealServerEscaping(t *testing.T) {
 
 func TestHealthAndScrapeConfigs(t *testing.T) {
 	_, s, _, ready := fixture(t)
+	ready.Store(false)
 	if rec := fetch(t, s, "/livez"); rec.Code != 200 {
 		t.Errorf("/livez = %d", rec.Code)
 	}
@@ -223,12 +225,19 @@ func TestMetrics(t *testing.T) {
 	fetch(t, s, "/jobs/plain/targets?collector_id=col-0")
 	body := fetch(t, s, "/metrics").Body.String()
 	for _, want := range []string{
-		`opentelemetry_allocator_targets{job_name="serviceMonitor/ns/name/0"} 1`,
+		"# TYPE opentelemetry_allocator_targets_per_collector gauge",
 		`opentelemetry_allocator_targets_per_collector{collector_name="col-0",strategy="least-weighted"} 3`,
 		`opentelemetry_allocator_collectors_allocatable{strategy="least-weighted"} 2`,
-		`opentelemetry_allocator_targets_unassigned{strategy="least-weighted"} 0`,
-		`opentelemetry_allocator_time_to_allocate_seconds_count{strategy="least-weighted"}`,
-		`opentelemetry_allocator_http_request_duration_seconds_count{code="200",method="GET",route="/jobs/{job}/targets"} 1`,
+		"opentelemetry_allocator_targets_unassigned 0\n",
+		"opentelemetry_allocator_targets_remaining 5\n",
+		"# TYPE opentelemetry_allocator_time_to_allocate histogram",
+		`opentelemetry_allocator_time_to_allocate_count{method="SetTargets",strategy="least-weighted"} 6`,
+		`opentelemetry_allocator_time_to_allocate_count{method="SetCollectors",strategy="least-weighted"} 1`,
+		"opentelemetry_allocator_process_targets_duration_seconds_count 6\n",
+		"# TYPE opentelemetry_allocator_http_duration_seconds histogram",
+		`opentelemetry_allocator_http_duration_seconds_count{path="/jobs/:job_id/targets"} 1`,
+		`targetallocator_http_request_duration_seconds_count{code="200",method="GET",route="/jobs/{job}/targets"} 1`,
+		"targetallocator_generation ",
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %s", want)

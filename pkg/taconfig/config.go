@@ -47,6 +47,13 @@ type Config struct {
 	PrometheusCR                 PrometheusCR
 	HTTPS                        HTTPS
 	AllowInsecureAuthSecrets     bool
+	// Telemetry is the reference's OTLP push of the TA's own metrics. It is parsed so that files written for the
+	// reference load, and reported by NotApplicable: this TA's metrics are scraped from /metrics.
+	Telemetry Telemetry
+
+	// NotApplicable lists, one line each, what the file sets that this TA accepts without acting on it. The
+	// caller logs each line at warning level; none carries a value from the file that could be a secret.
+	NotApplicable []string
 }
 
 // PrometheusCR configures watching monitoring.coreos.com resources. A nil resource selector selects nothing; a nil
@@ -69,6 +76,14 @@ type PrometheusCR struct {
 	AllowNamespaces []string
 	DenyNamespaces  []string
 
+	// EvaluationInterval is a rule evaluation setting of the Prometheus object the reference builds; it has no
+	// effect on scrape configs in either TA. The reference operator always writes it.
+	EvaluationInterval model.Duration
+	// ScrapeProtocols are the protocols scrape configs built from monitors negotiate, in order of preference.
+	// Nil means the Prometheus Operator's default.
+	ScrapeProtocols []monitoringv1.ScrapeProtocol
+	// SecretNamespaces lists namespaces, beside the collector's, whose Secrets monitors may reference.
+	SecretNamespaces []string
 	// ScrapeClasses are the Prometheus Operator's scrape classes (scrape_classes), which monitors name in
 	// spec.scrapeClass; at most one is the default.
 	ScrapeClasses []monitoringv1.ScrapeClass

@@ -4,7 +4,7 @@ import "testing"
 
 // FuzzParse: whatever the bytes, Parse returns a config or an error; it never panics.
 func FuzzParse(f *testing.F) {
-	for _, s := range []string{full, withSecrets, "", "config:\n", "collector_selector: {matchlabels: {a: b}}\n", "a: &x [*x]\n", "config: {scrape_configs: [{job_name: a}]}\n"} {
+	for _, s := range []string{full, withSecrets, referenceOperatorFile, "", "config:\n", "collector_selector: {matchlabels: {a: b}}\n", "a: &x [*x]\n", "config: {scrape_configs: [{job_name: a}]}\n"} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {

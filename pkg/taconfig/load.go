@@ -23,21 +23,10 @@ func Load(path string) (*Config, error) {
 }
 
 // Parse parses and validates configuration file content. path only names the file in errors and anchors
-// relative paths inside the Prometheus configuration; getenv (nil: no environment) supplies OTELCOL_NAMESPACE.
+// relative paths inside the Prometheus configuration; getenv (nil: no environment) supplies OTELCOL_NAMESPACE
+// and ALLOW_INSECURE_AUTH_SECRETS.
 func Parse(path string, data []byte, getenv func(string) string) (*Config, error) {
-	c, err := parse(path, data)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if getenv != nil {
-		if ns := getenv(NamespaceEnv); ns != "" {
-			c.CollectorNamespace = ns
-		}
-	}
-	if err := c.validate(); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return c, nil
+	return ParseWith(path, data, getenv, Overrides{})
 }
 
 func parse(path string, data []byte) (*Config, error) {
@@ -85,6 +74,8 @@ func parse(path string, data []byte) (*Config, error) {
 			return parseHTTPS(val, &c.HTTPS)
 		case "allow_insecure_auth_secrets":
 			return decode(val, &c.AllowInsecureAuthSecrets)
+		case "telemetry":
+			return parseTelemetry(val, &c.Telemetry)
 		}
 		return unknownKey(key)
 	})
@@ -121,6 +112,12 @@ func parsePrometheusCR(n *yaml.Node, p *PrometheusCR) error {
 			return decodeScrapeClasses(val, &p.ScrapeClasses)
 		case "service_discovery_role":
 			return decodeServiceDiscoveryRole(val, &p.ServiceDiscoveryRole)
+		case "secret_namespaces":
+			return decode(val, &p.SecretNamespaces)
+		case "evaluation_interval":
+			return decode(val, &p.EvaluationInterval)
+		case "scrape_protocols":
+			return decodeScrapeProtocols(val, &p.ScrapeProtocols)
 		case "deny_fs_access_through_sms":
 			return decode(val, &p.DenyFSAccessThroughSMs)
 		}

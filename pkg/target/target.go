@@ -9,6 +9,11 @@ type Target struct {
 	// relabel_configs, without __meta_* labels. Two discovery entries that relabel to the same labels are one
 	// target; a change of meta labels alone does not change the identity, so the target does not move.
 	Hash uint64
+	// Placement is the key the strategies place the target by: a hash of the job name and the relabeled
+	// __address__ only. Labels that change with the job's configuration (__scrape_interval__, __metrics_path__,
+	// __param_*, a label a relabel rule adds) are part of Hash, so editing them replaces the target, but they do
+	// not move it to another collector. Zero means "use Hash" (targets built without discovery, in tests).
+	Placement uint64
 	// Address is the discovered __address__, kept for debug views.
 	Address string
 	// Node is the node the target runs on, from the kubernetes SD meta labels; empty when unknown. per-node
@@ -18,6 +23,14 @@ type Target struct {
 	// {"targets":["<__address__>"],"labels":{<discovered labels, pre-relabel, __meta_* included>}}.
 	// A response is the concatenation of its targets' items, so serving never encodes JSON per request.
 	Item []byte
+}
+
+// PlacementKey returns Placement, or Hash when Placement is unset.
+func (t *Target) PlacementKey() uint64 {
+	if t.Placement != 0 {
+		return t.Placement
+	}
+	return t.Hash
 }
 
 // JobChange is what discovery hands to the allocator for one job: only what changed, so the work downstream is

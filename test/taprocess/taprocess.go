@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -73,18 +74,36 @@ func Run(m *testing.M, suite *Suite, extraCRDDirs ...string) int {
 // when the test ends and must exit cleanly; its log is shown when the test failed.
 func (s *Suite) StartTA(t *testing.T, namespace, config string, extraEnv ...string) string {
 	t.Helper()
+	addr := FreeAddr(t)
+	return s.StartTAArgs(t, namespace, config, []string{"--listen-addr=" + addr, "--kubeconfig=" + s.Kubeconfig}, extraEnv...)
+}
+
+// StartTAArgs is StartTA with the command line after --config-file given by the caller, which must include a
+// --listen-addr (GNU form --listen-addr=<addr> or --listen-addr <addr>) and the suite's kubeconfig.
+func (s *Suite) StartTAArgs(t *testing.T, namespace, config string, args []string, extraEnv ...string) string {
+	t.Helper()
+	var addr string
+	for i, a := range args {
+		if v, ok := strings.CutPrefix(a, "--listen-addr="); ok {
+			addr = v
+		} else if a == "--listen-addr" && i+1 < len(args) {
+			addr = args[i+1]
+		}
+	}
+	if addr == "" {
+		t.Fatal("StartTAArgs: no --listen-addr among the arguments")
+	}
 	dir := t.TempDir()
 	configPath := filepath.Join(dir, "targetallocator.yaml")
 	if err := os.WriteFile(configPath, []byte(config), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	addr := FreeAddr(t)
 	logPath := filepath.Join(dir, "ta.log")
 	logFile, err := os.Create(logPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(s.Binary, "--config-file="+configPath, "--listen-addr="+addr, "--kubeconfig="+s.Kubeconfig)
+	cmd := exec.Command(s.Binary, append([]string{"--config-file=" + configPath}, args...)...)
 	cmd.Env = append(append(os.Environ(), "OTELCOL_NAMESPACE="+namespace), extraEnv...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if err := cmd.Start(); err != nil {

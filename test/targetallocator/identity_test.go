@@ -62,7 +62,7 @@ func TestUnexpandedCollectorIDServedBySourceIP(t *testing.T) {
 		t.Errorf("the debug page does not list %s", stranger)
 	}
 	metrics := get(t, base+"/metrics")
-	unmatched := regexp.MustCompile(`(?m)^opentelemetry_allocator_collector_id_unmatched_total\{[^}]*\} (\S+)$`).FindAllStringSubmatch(metrics, -1)
+	unmatched := regexp.MustCompile(`(?m)^targetallocator_collector_id_unmatched_total\{[^}]*\} (\S+)$`).FindAllStringSubmatch(metrics, -1)
 	total := 0.0
 	for _, m := range unmatched {
 		v, err := strconv.ParseFloat(m[1], 64)
@@ -74,7 +74,7 @@ func TestUnexpandedCollectorIDServedBySourceIP(t *testing.T) {
 	if total < 1 {
 		t.Errorf("unmatched collector ids not counted; metric lines: %v", unmatched)
 	}
-	if !strings.Contains(metrics, "opentelemetry_allocator_collector_id_fallbacks_total") {
+	if !strings.Contains(metrics, "targetallocator_collector_id_fallbacks_total") {
 		t.Error("fallbacks by source IP not counted")
 	}
 }

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+	"k8s.io/klog/v2"
+
+	"github.com/otelcol-operator/otelcol-operator/pkg/taconfig"
+)
+
+type options struct {
+	configFile   string
+	readyTimeout time.Duration
+	// pprof serves /debug/pprof on the HTTP listener.
+	pprof bool
+	// overrides are the flags that replace config file values, nil where not given.
+	overrides taconfig.Overrides
+	// notApplicable lists flags accepted for drop-in use that change nothing here, to be logged at warning.
+	notApplicable []string
+}
+
+// parseFlags reads the command line with GNU-style flags (pflag), the reference's flag set plus ours. klog's
+// flags (-v, --vmodule, ...) are available too; the reference's --zap-log-level maps onto klog's verbosity.
+func parseFlags(args []string) (*options, error) {
+	o := &options{}
+	fs := pflag.NewFlagSet("target-allocator", pflag.ContinueOnError)
+	fs.SortFlags = false
+	fs.StringVar(&o.configFile, "config-file", "/conf/targetallocator.yaml", "the target allocator's config file")
+	listenAddr := fs.String("listen-addr", taconfig.DefaultListenAddr, "HTTP listen address; overrides listen_addr of the config file")
+	kubeconfig := fs.String("kubeconfig", "", "kubeconfig file; overrides kube_config_file_path; empty: in-cluster, else ~/.kube/config")
+	kubeconfigPath := fs.String("kubeconfig-path", "", "the reference's name of --kubeconfig")
+	promCR := fs.Bool("enable-prometheus-cr-watcher", false,
+		"watch ServiceMonitors, PodMonitors, Probes and ScrapeConfigs (sets prometheus_cr.enabled)")
+	httpsEnabled := fs.Bool("enable-https-server", false, "serve the mTLS listener that may serve credentials (sets https.enabled)")
+	httpsAddr := fs.String("listen-addr-https", taconfig.DefaultHTTPSListenAddr, "HTTPS listen address (sets https.listen_addr)")
+	httpsCA := fs.String("https-ca-file", "", "CA that signs client certificates of the HTTPS listener (sets https.ca_file_path)")
+	httpsCert := fs.String("https-tls-cert-file", "", "HTTPS server certificate (sets https.tls_cert_file_path)")
+	httpsKey := fs.String("https-tls-key-file", "", "HTTPS server key (sets https.tls_key_file_path)")
+	insecure := fs.Bool("allow-insecure-auth-secrets", false,
+		"serve credentials on plain HTTP /scrape_configs (sets allow_insecure_auth_secrets; also env "+taconfig.InsecureAuthSecretsEnv+"=true); discouraged")
+	fs.DurationVar(&o.readyTimeout, "ready-timeout", 30*time.Second,
+		"longest wait for jobs whose discovery delivers nothing before /readyz turns 200 anyway")
+	fs.BoolVar(&o.pprof, "enable-pprof", false, "serve Go's profiling endpoints at /debug/pprof on the HTTP listener")
+
+	zapLevel := fs.String("zap-log-level", "", "reference logging flag: debug, info, error or an integer; debug and N>0 set klog's -v (1 and N)")
+	zapDevel := fs.Bool("zap-devel", false, "reference logging flag, accepted and ignored (klog formats the logs)")
+	zapEncoder := fs.String("zap-encoder", "", "reference logging flag, accepted and ignored (klog formats the logs)")
+	zapStack := fs.String("zap-stacktrace-level", "", "reference logging flag, accepted and ignored")
+	zapTime := fs.String("zap-time-encoding", "", "reference logging flag, accepted and ignored")
+	featureGates := fs.String("feature-gates", "", "reference flag for its feature gates, accepted and ignored")
+
+	klogFlags := flag.NewFlagSet("klog", flag.ContinueOnError)
+	klog.InitFlags(klogFlags)
+	fs.AddGoFlagSet(klogFlags)
+
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	if o.readyTimeout <= 0 {
+		return nil, fmt.Errorf("--ready-timeout must be positive, got %s", o.readyTimeout)
+	}
+	if fs.Changed("kubeconfig") && fs.Changed("kubeconfig-path") && *kubeconfig != *kubeconfigPath {
+		return nil, fmt.Errorf("--kubeconfig %q and --kubeconfig-path %q differ", *kubeconfig, *kubeconfigPath)
+	}
+	if fs.Changed("kubeconfig-path") {
+		kubeconfig = kubeconfigPath
+	}
+
+	ov := &o.overrides
+	setIf(fs, "listen-addr", &ov.ListenAddr, listenAddr)
+	if fs.Changed("kubeconfig") || fs.Changed("kubeconfig-path") {
+		ov.KubeConfigFilePath = kubeconfig
+	}
+	setIf(fs, "enable-prometheus-cr-watcher", &ov.PrometheusCREnabled, promCR)
+	setIf(fs, "enable-https-server", &ov.HTTPSEnabled, httpsEnabled)
+	setIf(fs, "listen-addr-https", &ov.HTTPSListenAddr, httpsAddr)
+	setIf(fs, "https-ca-file", &ov.HTTPSCAFilePath, httpsCA)
+	setIf(fs, "https-tls-cert-file", &ov.HTTPSTLSCertFilePath, httpsCert)
+	setIf(fs, "https-tls-key-file", &ov.HTTPSTLSKeyFilePath, httpsKey)
+	setIf(fs, "allow-insecure-auth-secrets", &ov.AllowInsecureAuthSecrets, insecure)
+
+	if fs.Changed("zap-log-level") && !fs.Changed("v") {
+		v, note, err := zapLevelToKlog(*zapLevel)
+		if err != nil {
+			return nil, err
+		}
+		if err := klogFlags.Set("v", strconv.Itoa(v)); err != nil {
+			return nil, err
+		}
+		if note != "" {
+			o.notApplicable = append(o.notApplicable, note)
+		}
+	}
+	for name, v := range map[string]string{"zap-encoder": *zapEncoder, "zap-stacktrace-level": *zapStack,
+		"zap-time-encoding": *zapTime, "feature-gates": *featureGates, "zap-devel": strconv.FormatBool(*zapDevel)} {
+		if fs.Changed(name) {
+			o.notApplicable = append(o.notApplicable, fmt.Sprintf("--%s=%s (the target allocator logs with klog)", name, v))
+		}
+	}
+	return o, nil
+}
+
+func setIf[T any](fs *pflag.FlagSet, name string, dst **T, v *T) {
+	if fs.Changed(name) {
+		*dst = v
+	}
+}
+
+// zapLevelToKlog maps a zap level as controller-runtime parses it onto klog's verbosity: debug is logr's V(1),
+// an integer N is V(N); info and above keep verbosity 0. klog always prints info lines, so error and panic are
+// noted as not applicable.
+func zapLevelToKlog(level string) (int, string, error) {
+	switch strings.ToLower(level) {
+	case "debug":
+		return 1, "", nil
+	case "info":
+		return 0, "", nil
+	case "error", "panic", "dpanic", "fatal", "warn":
+		return 0, "--zap-log-level=" + level + " (klog prints info lines at verbosity 0 regardless)", nil
+	}
+	n, err := strconv.Atoi(level)
+	if err != nil || n < 0 {
+		return 0, "", fmt.Errorf("--zap-log-level %q: want debug, info, error or a non-negative integer", level)
+	}
+	return n, "", nil
+}

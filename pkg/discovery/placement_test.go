@@ -1,0 +1,57 @@
+package discovery
+
+import (
+	"log/slog"
+	"testing"
+
+	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/config"
+
+	"github.com/otelcol-operator/otelcol-operator/pkg/target"
+)
+
+// Editing a job's interval, path, params or adding a relabel-made label changes the identity (the target is
+// replaced) but not the placement key (it stays on its collector); changing the address changes both.
+func TestPlacementKeyIgnoresConfigurationLabels(t *testing.T) {
+	const base = "- job_name: j\n  scrape_interval: 30s\n"
+	edits := map[string]string{
+		"interval":        "- job_name: j\n  scrape_interval: 10s\n",
+		"path":            base + "  metrics_path: /m\n",
+		"params":          base + "  params: {module: [a]}\n",
+		"relabel label":   base + "  relabel_configs:\n  - target_label: team\n    replacement: a\n",
+		"label from meta": base + "  relabel_configs:\n  - source_labels: [__meta_x]\n    target_label: x\n",
+	}
+	build := func(yml string, addr string) *target.Target {
+		t.Helper()
+		c, err := config.Load("scrape_configs:\n"+yml, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		jc, err := newJobConfig(c.ScrapeConfigs[0], true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := newBuilder()
+		var dst target.Target
+		if _, o := b.build(jc, model.LabelSet{"__address__": model.LabelValue(addr), "__meta_x": "1"}, nil, &dst); o != kept {
+			t.Fatalf("%s: not kept", yml)
+		}
+		return &dst
+	}
+	orig := build(base, "10.0.0.1:80")
+	if orig.Placement == 0 {
+		t.Fatal("no placement key")
+	}
+	for name, yml := range edits {
+		got := build(yml, "10.0.0.1:80")
+		if got.Hash == orig.Hash {
+			t.Errorf("%s: identity unchanged, want a new identity (the served labels differ)", name)
+		}
+		if got.Placement != orig.Placement {
+			t.Errorf("%s: placement key changed: the target would move", name)
+		}
+	}
+	if other := build(base, "10.0.0.2:80"); other.Placement == orig.Placement {
+		t.Error("another address has the same placement key")
+	}
+}
