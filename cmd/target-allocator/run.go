@@ -127,6 +127,7 @@ func run(ctx context.Context, o *options) error {
 		Snapshot:      alloc.Snapshot,
 		ScrapeConfigs: jobs.plainBody,
 		ScrapeConfig:  jobs.scrapeConfig,
+		Origins:       origins(disc),
 		Pprof:         o.pprof,
 		ReadyChecks:   checks,
 		Registerer:    registry,
@@ -226,6 +227,21 @@ func run(ctx context.Context, o *options) error {
 	}
 	wg.Wait()
 	return runErr
+}
+
+// origins adapts discovery's answer to the server's type, so the server does not depend on discovery.
+func origins(d *discovery.Discovery) func(string, uint64) []server.Origin {
+	return func(job string, hash uint64) []server.Origin {
+		os := d.Origins(job, hash)
+		if os == nil {
+			return nil
+		}
+		out := make([]server.Origin, len(os))
+		for i, o := range os {
+			out[i] = server.Origin(o)
+		}
+		return out
+	}
 }
 
 // clientConfig returns the API client config and the kubeconfig path it came from ("" in cluster): an explicit

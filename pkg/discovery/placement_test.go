@@ -6,6 +6,7 @@ import (
 
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/config"
+	"github.com/prometheus/prometheus/discovery/targetgroup"
 
 	"github.com/otelcol-operator/otelcol-operator/pkg/target"
 )
@@ -53,5 +54,38 @@ func TestPlacementKeyIgnoresConfigurationLabels(t *testing.T) {
 	}
 	if other := build(base, "10.0.0.2:80"); other.Placement == orig.Placement {
 		t.Error("another address has the same placement key")
+	}
+}
+
+// Two entries of two groups that relabel to the same target are one target with two origins, the served one
+// (smallest group source) first.
+func TestOriginsNameMergedEntries(t *testing.T) {
+	c, err := config.Load("scrape_configs:\n- job_name: j\n  relabel_configs:\n  - regex: __meta_pod\n    action: labeldrop\n", slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := NewProcessor(true, nil)
+	if _, err := p.SetJobs(c.ScrapeConfigs); err != nil {
+		t.Fatal(err)
+	}
+	changes := p.Process(map[string][]*targetgroup.Group{"j": {
+		{Source: "b", Targets: []model.LabelSet{{"__address__": "10.0.0.1:80", "__meta_pod": "x"}}},
+		{Source: "a", Targets: []model.LabelSet{{"__address__": "10.0.0.9:80"}, {"__address__": "10.0.0.1:80", "__meta_pod": "y"}}},
+	}})
+	var hash uint64
+	for _, ch := range changes {
+		for _, tg := range ch.Upsert {
+			if tg.Address == "10.0.0.1:80" {
+				hash = tg.Hash
+			}
+		}
+	}
+	got := p.Origins("j", hash)
+	want := []Origin{{Group: "a", Index: 1, Served: true}, {Group: "b", Index: 0}}
+	if len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
+		t.Errorf("origins %+v, want %+v", got, want)
+	}
+	if p.Origins("j", 12345) != nil || p.Origins("nojob", hash) != nil {
+		t.Error("origins for an unknown target")
 	}
 }

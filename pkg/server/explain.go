@@ -13,7 +13,6 @@ import (
 	promconfig "github.com/prometheus/prometheus/config"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/model/relabel"
-	"github.com/prometheus/prometheus/scrape"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/otelcol-operator/otelcol-operator/pkg/allocator"
@@ -49,6 +48,17 @@ type ExplainedTarget struct {
 	// LastFetch.Generation < Generation means the collector has not fetched since the latest change.
 	LastFetch  *Fetch `json:"last_fetch"`
 	Generation uint64 `json:"generation"`
+	// Origins are the discovery entries behind the target (target group source and index), the served one
+	// first; more than one means entries were merged as duplicates. Nil when discovery cannot say.
+	Origins []Origin `json:"origins"`
+	Merged  bool     `json:"merged_duplicates"`
+}
+
+// Origin is one discovery entry behind a target.
+type Origin struct {
+	Group  string `json:"group"`
+	Index  int    `json:"index"`
+	Served bool   `json:"served"`
 }
 
 // RelabelStep is one rule and its effect.
@@ -130,6 +140,10 @@ func (s *Server) explain(snap *allocator.Snapshot, job, collector string, t *tar
 	e := ExplainedTarget{Job: job, Address: t.Address, Collector: collector,
 		Identity: strconv.FormatUint(t.Hash, 16), DiscoveredLabels: discovered, Outcome: "kept",
 		LastFetch: s.fetches.last(collector, job), Generation: snap.Generation()}
+	if s.opts.Origins != nil {
+		e.Origins = s.opts.Origins(job, t.Hash)
+		e.Merged = len(e.Origins) > 1
+	}
 	var cfg *promconfig.ScrapeConfig
 	if s.opts.ScrapeConfig != nil {
 		cfg = s.opts.ScrapeConfig(job)
@@ -150,7 +164,26 @@ func relabelSteps(cfg *promconfig.ScrapeConfig, discovered map[string]string) ([
 		ls[model.LabelName(k)] = model.LabelValue(v)
 	}
 	lb := labels.NewBuilder(labels.EmptyLabels())
-	scrape.PopulateDiscoveredLabels(lb, cfg, ls, nil)
+	for k, v := range ls {
+		lb.Set(string(k), string(v))
+	}
+	// The labels Prometheus adds before relabeling when discovery did not set them (as its
+	// scrape.PopulateDiscoveredLabels does; that package is not linked into the TA for this alone).
+	setDefault := func(name, value string) {
+		if _, ok := ls[model.LabelName(name)]; !ok {
+			lb.Set(name, value)
+		}
+	}
+	setDefault(model.JobLabel, cfg.JobName)
+	setDefault(model.ScrapeIntervalLabel, cfg.ScrapeInterval.String())
+	setDefault(model.ScrapeTimeoutLabel, cfg.ScrapeTimeout.String())
+	setDefault(model.MetricsPathLabel, cfg.MetricsPath)
+	setDefault(model.SchemeLabel, cfg.Scheme)
+	for name, values := range cfg.Params {
+		if len(values) > 0 {
+			setDefault(model.ParamLabelPrefix+name, values[0])
+		}
+	}
 	steps := make([]RelabelStep, 0, len(cfg.RelabelConfigs))
 	for i, rc := range cfg.RelabelConfigs {
 		rule, err := yaml.Marshal(rc)

@@ -48,7 +48,12 @@ func explainFixture(t *testing.T, pprof bool) (*allocator.Allocator, *Server) {
 	if err := yamlUnmarshalStrict(explainJob, &sc); err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(Options{Snapshot: a.Snapshot, Pprof: pprof, ScrapeConfig: func(job string) *promconfig.ScrapeConfig {
+	s, err := New(Options{Snapshot: a.Snapshot, Pprof: pprof, Origins: func(job string, hash uint64) []Origin {
+		if job == "web" && hash == 1 {
+			return []Origin{{Group: "g", Index: 0, Served: true}, {Group: "h", Index: 2}}
+		}
+		return nil
+	}, ScrapeConfig: func(job string) *promconfig.ScrapeConfig {
 		if job == "web" {
 			return &sc
 		}
@@ -112,6 +117,20 @@ func TestExplainTarget(t *testing.T) {
 	e = getExplain(t, s, "address=10.0.0.1:80").Targets[0]
 	if e.LastFetch == nil || e.LastFetch.Generation != a.Snapshot().Generation() || time.Since(e.LastFetch.Time) > time.Minute {
 		t.Errorf("last fetch %+v, want generation %d now", e.LastFetch, a.Snapshot().Generation())
+	}
+	// Origins come from discovery on request; two mean merged duplicates.
+	merged := 0
+	for _, addr := range []string{"10.0.0.1:80", "10.0.0.2:80", "10.0.0.3:80"} {
+		e := getExplain(t, s, "address="+addr).Targets[0]
+		if want := e.Identity == "1"; e.Merged != want || (len(e.Origins) == 2) != want {
+			t.Errorf("identity %s: merged %v origins %+v", e.Identity, e.Merged, e.Origins)
+		}
+		if e.Merged {
+			merged++
+		}
+	}
+	if merged != 1 {
+		t.Errorf("%d merged targets, want 1", merged)
 	}
 	// The rule that drops a target under the current configuration is named.
 	e = getExplain(t, s, "label=__meta_kubernetes_pod_label_app=db").Targets[0]

@@ -37,6 +37,9 @@ type Options struct {
 	// ScrapeConfig returns a job's current scrape config; the explain views replay its relabel_configs on a
 	// target's discovered labels. Nil: relabel steps are not shown.
 	ScrapeConfig func(job string) *promconfig.ScrapeConfig
+	// Origins returns the discovery entries behind a target (job, identity hash), for the explain views; nil:
+	// not shown. Called only on request.
+	Origins func(job string, hash uint64) []Origin
 	// Pprof serves /debug/pprof/.
 	Pprof bool
 }

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/spf13/pflag"
+
+	"github.com/otelcol-operator/otelcol-operator/pkg/taconfig"
+)
+
+// The reference operator's argument list, and the logging flags users pass through spec.targetAllocator.args.
+func TestParseFlagsReferenceArguments(t *testing.T) {
+	o, err := parseFlags([]string{
+		"--config-file=/conf/targetallocator.yaml", "--listen-addr=:8081", "--kubeconfig-path=/k",
+		"--enable-prometheus-cr-watcher", "--enable-https-server", "--listen-addr-https=:8444",
+		"--https-ca-file=/tls/ca.crt", "--https-tls-cert-file=/tls/tls.crt", "--https-tls-key-file=/tls/tls.key",
+		"--allow-insecure-auth-secrets", "--zap-log-level=debug", "--zap-devel", "--zap-encoder=json",
+		"--zap-stacktrace-level=error", "--zap-time-encoding=iso8601",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := func(v string) *string { return &v }
+	yes := true
+	want := taconfig.Overrides{ListenAddr: s(":8081"), KubeConfigFilePath: s("/k"), PrometheusCREnabled: &yes,
+		HTTPSEnabled: &yes, HTTPSListenAddr: s(":8444"), HTTPSCAFilePath: s("/tls/ca.crt"),
+		HTTPSTLSCertFilePath: s("/tls/tls.crt"), HTTPSTLSKeyFilePath: s("/tls/tls.key"), AllowInsecureAuthSecrets: &yes}
+	if d := cmp.Diff(want, o.overrides); d != "" {
+		t.Errorf("overrides (-want +got):\n%s", d)
+	}
+	if o.configFile != "/conf/targetallocator.yaml" {
+		t.Errorf("config file %q", o.configFile)
+	}
+	na := strings.Join(o.notApplicable, "\n")
+	for _, f := range []string{"--zap-devel", "--zap-encoder=json", "--zap-stacktrace-level", "--zap-time-encoding"} {
+		if !strings.Contains(na, f) {
+			t.Errorf("%s not reported as not applicable: %q", f, na)
+		}
+	}
+	if strings.Contains(na, "zap-log-level") {
+		t.Errorf("--zap-log-level=debug is applied (klog -v=1), not 'not applicable': %q", na)
+	}
+}
+
+// Flags not given leave the file's values: only changed flags override.
+func TestParseFlagsDefaultsOverrideNothing(t *testing.T) {
+	o, err := parseFlags(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(taconfig.Overrides{}, o.overrides); d != "" {
+		t.Errorf("overrides without flags (-want +got):\n%s", d)
+	}
+}
+
+func TestParseFlagsErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{"--no-such-flag"},
+		{"--zap-log-level=loud"},
+		{"--kubeconfig=/a", "--kubeconfig-path=/b"},
+		{"--ready-timeout=0s"},
+		{"extra"},
+	} {
+		if _, err := parseFlags(args); err == nil {
+			t.Errorf("%q: no error", args)
+		}
+	}
+	if _, err := parseFlags([]string{"-h"}); !errors.Is(err, pflag.ErrHelp) {
+		t.Errorf("-h: %v, want pflag.ErrHelp", err)
+	}
+}
+
+func TestZapLevelToKlog(t *testing.T) {
+	for in, want := range map[string]int{"debug": 1, "info": 0, "3": 3, "error": 0} {
+		got, _, err := zapLevelToKlog(in)
+		if err != nil || got != want {
+			t.Errorf("%s -> %d, %v; want %d", in, got, err, want)
+		}
+	}
+}
