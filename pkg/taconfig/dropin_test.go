@@ -94,7 +94,7 @@ func TestParseReferenceOperatorKeys(t *testing.T) {
 	yes := true
 	wantClasses := []monitoringv1.ScrapeClass{
 		{Name: "tls", Default: &yes,
-			TLSConfig:   &monitoringv1.TLSConfig{CAFile: "/etc/ca.pem", SafeTLSConfig: monitoringv1.SafeTLSConfig{InsecureSkipVerify: &yes}},
+			TLSConfig:   &monitoringv1.TLSConfig{TLSFilesConfig: monitoringv1.TLSFilesConfig{CAFile: "/etc/ca.pem"}, SafeTLSConfig: monitoringv1.SafeTLSConfig{InsecureSkipVerify: &yes}},
 			Relabelings: []monitoringv1.RelabelConfig{{TargetLabel: "cluster", Replacement: ptr.To("one")}}},
 		{Name: "plain"},
 	}
