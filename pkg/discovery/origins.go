@@ -4,9 +4,11 @@ package discovery
 // names it) and its index there. Several origins mean several entries relabeled to the same target, which is
 // served once, with the labels of the served entry.
 type Origin struct {
-	Group  string `json:"group"`
-	Index  int    `json:"index"`
-	Served bool   `json:"served"`
+	// Provider is the SD provider's position among the job's service discovery configs.
+	Provider int    `json:"provider"`
+	Group    string `json:"group"`
+	Index    int    `json:"index"`
+	Served   bool   `json:"served"`
 }
 
 // Origins returns the entries of job that make up the target with identity hash, the served one first; nil when
@@ -27,10 +29,10 @@ func (p *Processor) Origins(job string, hash uint64) []Origin {
 	if !ok {
 		return nil
 	}
-	out := []Origin{{Group: served.g.key, Index: int(served.idx), Served: true}}
+	out := []Origin{{Provider: int(served.g.ord), Group: served.g.src, Index: int(served.idx), Served: true}}
 	for _, r := range js.dups[hash] {
 		if !r.same(served) {
-			out = append(out, Origin{Group: r.g.key, Index: int(r.idx)})
+			out = append(out, Origin{Provider: int(r.g.ord), Group: r.g.src, Index: int(r.idx)})
 		}
 	}
 	return out

@@ -56,9 +56,11 @@ type ExplainedTarget struct {
 
 // Origin is one discovery entry behind a target.
 type Origin struct {
-	Group  string `json:"group"`
-	Index  int    `json:"index"`
-	Served bool   `json:"served"`
+	// Provider is the SD provider's position among the job's service discovery configs.
+	Provider int    `json:"provider"`
+	Group    string `json:"group"`
+	Index    int    `json:"index"`
+	Served   bool   `json:"served"`
 }
 
 // RelabelStep is one rule and its effect.

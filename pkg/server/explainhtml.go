@@ -29,7 +29,7 @@ var explainTemplate = template.Must(template.New("explain").Funcs(funcs).Parse(p
 {{range .Targets}}<h2>{{.Address}} in job {{.Job}}</h2>
 <table><tr><th>collector</th><td><a href="/debug/collector?name={{.Collector}}">{{.Collector}}</a></td></tr>
 <tr><th>identity</th><td>{{.Identity}}</td></tr>
-<tr><th>discovered as</th><td>{{range .Origins}}group {{.Group}} entry {{.Index}}{{if .Served}} (served){{end}}<br>{{else}}unknown{{end}}{{if .Merged}}merged duplicates{{end}}</td></tr>
+<tr><th>discovered as</th><td>{{range .Origins}}provider {{.Provider}} group {{.Group}} entry {{.Index}}{{if .Served}} (served){{end}}<br>{{else}}unknown{{end}}{{if .Merged}}merged duplicates{{end}}</td></tr>
 <tr><th>relabeling</th><td>{{.Outcome}}</td></tr>
 <tr><th>last fetch of the job by the collector</th><td>{{fetch .LastFetch}} (current generation {{.Generation}})</td></tr></table>
 <h3>Discovered labels</h3><table>{{range $k, $v := .DiscoveredLabels}}<tr><td>{{$k}}</td><td>{{$v}}</td></tr>{{end}}</table>
