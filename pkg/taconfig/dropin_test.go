@@ -142,11 +142,6 @@ func TestParseReferenceKeysErrors(t *testing.T) {
 		name, in string
 		want     []string
 	}{
-		{"unknown scrape class field", ok + "prometheus_cr:\n  scrape_classes:\n  - name: a\n    tlsconfg: {}\n", []string{"line 7", "tlsconfg"}},
-		{"scrape class without name", ok + "prometheus_cr:\n  scrape_classes:\n  - default: true\n", []string{"line 7", "without a name"}},
-		{"duplicate scrape class", ok + "prometheus_cr:\n  scrape_classes:\n  - name: a\n  - name: a\n", []string{"line 8", "duplicate scrape class"}},
-		{"two defaults", ok + "prometheus_cr:\n  scrape_classes:\n  - {name: a, default: true}\n  - {name: b, default: true}\n", []string{"more than one"}},
-		{"scrape classes not a list", ok + "prometheus_cr:\n  scrape_classes: {name: a}\n", []string{"line 6", "must be a list"}},
 		{"unknown protocol", ok + "prometheus_cr:\n  scrape_protocols: [PrometheusProto, Thrift]\n", []string{"line 6", "Thrift"}},
 		{"bad evaluation interval", ok + "prometheus_cr:\n  evaluation_interval: often\n", []string{"line 6"}},
 		{"deny fs not a bool", ok + "prometheus_cr:\n  deny_fs_access_through_sms: maybe\n", []string{"line 6"}},
