@@ -136,7 +136,8 @@ func run(ctx context.Context, o *options) error {
 	if err != nil {
 		return err
 	}
-	servers := []*http.Server{{Handler: handler, ReadHeaderTimeout: 10 * time.Second}}
+	// Both listeners get the same read, write and idle timeouts and header limit (pkg/server.DefaultLimits).
+	servers := []*http.Server{server.NewHTTPServer(handler, server.DefaultLimits)}
 	listeners := []net.Listener{}
 	if cfg.HTTPS.Enabled {
 		// A second handler over the same snapshot whose /scrape_configs carries credentials. It registers no
@@ -156,7 +157,7 @@ func run(ctx context.Context, o *options) error {
 			return err
 		}
 		defer l.Close()
-		servers = append(servers, &http.Server{Handler: secured, ReadHeaderTimeout: 10 * time.Second})
+		servers = append(servers, server.NewHTTPServer(secured, server.DefaultLimits))
 		listeners = append(listeners, l)
 	}
 	listener, err := net.Listen("tcp", listenAddr)

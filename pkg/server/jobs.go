@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -44,7 +45,7 @@ func (s *Server) targets(w http.ResponseWriter, r *http.Request) {
 	snap := s.opts.Snapshot()
 	q := r.URL.Query()
 	if !q.Has("collector_id") {
-		writeJSON(w, debugTargets(snap, job))
+		writeDebugTargets(w, snap, job)
 		return
 	}
 	name, ok := s.collectorID(r, snap, job, q.Get("collector_id"))
@@ -92,22 +93,28 @@ func writeJSONString(b *strings.Builder, s string) {
 	b.Write(q)
 }
 
-// debugTargets builds {"<collector>": {"_link": ..., "targets": [<items>]}, ...} for every live collector. It is
-// a debugging view, assembled per request from the prebuilt per-collector responses.
-func debugTargets(snap *allocator.Snapshot, job string) string {
-	var b strings.Builder
-	b.WriteByte('{')
+// writeDebugTargets streams {"<collector>": {"_link": ..., "targets": [<items>]}, ...} for every live collector:
+// a debugging view made of the snapshot's prebuilt per-collector responses, written one after the other. Nothing
+// is assembled, so a request costs the same small memory whatever the number of targets (the whole map is about
+// 700 MB at a million targets); its length is not known in advance, so it goes out chunked.
+func writeDebugTargets(w http.ResponseWriter, snap *allocator.Snapshot, job string) {
+	w.Header().Set("Content-Type", contentTypeJSON)
+	w.WriteHeader(http.StatusOK)
+	io.WriteString(w, "{")
 	for i, c := range snap.Collectors() {
 		if i > 0 {
-			b.WriteByte(',')
+			io.WriteString(w, ",")
 		}
-		writeJSONString(&b, c.Name)
-		b.WriteString(`:{"_link":`)
-		writeJSONString(&b, jobLink(job)+"?collector_id="+url.QueryEscape(c.Name))
-		b.WriteString(`,"targets":`)
-		b.WriteString(snap.Response(job, c.Name))
-		b.WriteByte('}')
+		w.Write(jsonString(c.Name))
+		io.WriteString(w, `:{"_link":`)
+		w.Write(jsonString(jobLink(job) + "?collector_id=" + url.QueryEscape(c.Name)))
+		io.WriteString(w, `,"targets":`)
+		if _, err := io.WriteString(w, snap.Response(job, c.Name)); err != nil {
+			return // the client is gone (or the write timeout passed): stop, nothing to report to it
+		}
+		io.WriteString(w, "}")
 	}
-	b.WriteByte('}')
-	return b.String()
+	io.WriteString(w, "}")
 }
+
+func jsonString(s string) []byte { b, _ := json.Marshal(s); return b }

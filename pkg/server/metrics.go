@@ -149,9 +149,21 @@ func (m *httpMetrics) instrument(route string, h http.HandlerFunc) http.Handler 
 		sw := &statusWriter{ResponseWriter: w, code: http.StatusOK}
 		h(sw, r)
 		d := time.Since(start).Seconds()
-		obs.WithLabelValues(r.Method, strconv.Itoa(sw.code)).Observe(d)
+		obs.WithLabelValues(methodLabel(r.Method), strconv.Itoa(sw.code)).Observe(d)
 		ref.Observe(d)
 	})
+}
+
+// methodLabel is the method as a metric label: GET and HEAD (the only methods any route serves) as themselves,
+// anything else as "other". The raw method is chosen by the client, and each new label value would be a new
+// series kept for the life of the process.
+func methodLabel(method string) string {
+	switch method {
+	case http.MethodGet, http.MethodHead:
+		return method
+	default:
+		return "other"
+	}
 }
 
 // statusWriter records the status code. It forwards WriteString so that writing a prebuilt string response
