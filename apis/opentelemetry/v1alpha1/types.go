@@ -94,8 +94,10 @@ type OpenTelemetryCollectorSpec struct {
 	ImagePullPolicy corev1.PullPolicy `json:"imagePullPolicy,omitempty"`
 
 	// Config is the collector's configuration as YAML text. With the target allocator enabled, the operator
-	// rewrites its prometheus receivers to fetch their targets from the target allocator.
+	// rewrites its prometheus receivers to fetch their targets from the target allocator. At most 1 MiB, what
+	// the ConfigMap it is written to can hold; YAML aliases may not expand it beyond that either.
 	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=1048576
 	// +required
 	Config string `json:"config"`
 

@@ -38,7 +38,8 @@ type OpenTelemetryCollectorSpecApplyConfiguration struct {
 	// ImagePullPolicy of the collector container.
 	ImagePullPolicy *v1.PullPolicy `json:"imagePullPolicy,omitempty"`
 	// Config is the collector's configuration as YAML text. With the target allocator enabled, the operator
-	// rewrites its prometheus receivers to fetch their targets from the target allocator.
+	// rewrites its prometheus receivers to fetch their targets from the target allocator. At most 1 MiB, what
+	// the ConfigMap it is written to can hold; YAML aliases may not expand it beyond that either.
 	Config *string `json:"config,omitempty"`
 	// Args are extra command-line arguments of the collector, as name: value (rendered --name=value).
 	Args map[string]string `json:"args,omitempty"`
