@@ -3,31 +3,30 @@ package configrewrite
 import (
 	"bytes"
 	"errors"
-	"io"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/otelcol-operator/otelcol-operator/pkg/yamlbound"
 )
 
 // parseDocument parses the collector config into a yaml.v3 document node, the only form
 // that keeps the user's key order and comments. It returns nil for an empty document.
 func parseDocument(config string) (*yaml.Node, error) {
-	dec := yaml.NewDecoder(strings.NewReader(config))
-	var doc yaml.Node
-	if err := dec.Decode(&doc); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, nil
+	// yamlbound refuses a text whose aliases would expand beyond what a ConfigMap holds before anything here
+	// (normalize, or the Decode below) expands them.
+	doc, err := yamlbound.Parse([]byte(config))
+	if err != nil {
+		var multi *yamlbound.MultipleDocumentsError
+		if errors.As(err, &multi) {
+			// The collector reads one document; a second one would be silently dropped by us and by it, so
+			// say so instead.
+			return nil, errorf(KindInvalidYAML, "collector config has more than one YAML document (the second starts at line %d)", multi.Line)
 		}
 		return nil, errorf(KindInvalidYAML, "collector config is not valid YAML: %w", err)
 	}
-	// The collector reads one document; a second one would be silently dropped by us and
-	// by it, so say so instead.
-	var next yaml.Node
-	if err := dec.Decode(&next); !errors.Is(err, io.EOF) {
-		if err != nil {
-			return nil, errorf(KindInvalidYAML, "collector config is not valid YAML: %w", err)
-		}
-		return nil, errorf(KindInvalidYAML, "collector config has more than one YAML document (the second starts at line %d)", next.Line)
+	if doc == nil {
+		return nil, nil
 	}
 	// Decoding to plain values applies the checks the collector's own decoding will apply
 	// (duplicate keys, bad merges, runaway aliases), so such a config fails here, with its line.
@@ -35,10 +34,10 @@ func parseDocument(config string) (*yaml.Node, error) {
 	if err := doc.Decode(&values); err != nil {
 		return nil, errorf(KindInvalidYAML, "collector config is not valid YAML: %w", err)
 	}
-	if err := normalize(&doc); err != nil {
+	if err := normalize(doc); err != nil {
 		return nil, err
 	}
-	return &doc, nil
+	return doc, nil
 }
 
 // encode writes a node as YAML with the two-space indentation of the seed's examples.

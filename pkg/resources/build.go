@@ -32,9 +32,13 @@ func Build(col *v1alpha1.OpenTelemetryCollector, opts Options) (*Children, error
 			return nil, fmt.Errorf("rewriting the collector config: %w", err)
 		}
 	}
-	ports, err := receiverPorts(col.Spec.Config)
+	ports, endpoints, err := receiverPorts(col.Spec.Config)
 	if err != nil {
 		return nil, err
+	}
+	// The Services publish these ports; the receivers must listen where the Services reach them.
+	if config, err = configrewrite.SetReceiverEndpoints(config, endpoints); err != nil {
+		return nil, fmt.Errorf("setting receiver endpoints: %w", err)
 	}
 
 	c := &Children{

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -273,9 +274,16 @@ func TestBuildErrors(t *testing.T) {
 }
 
 func TestReceiverPorts(t *testing.T) {
-	got, err := receiverPorts(otlpConfig)
+	got, endpoints, err := receiverPorts(otlpConfig)
 	if err != nil {
 		t.Fatal(err)
+	}
+	wantEndpoints := []configrewrite.ReceiverEndpoint{
+		{Receiver: "otlp", Protocol: "grpc", Endpoint: "0.0.0.0:4317"},
+		{Receiver: "zipkin", Endpoint: "0.0.0.0:9411"},
+	}
+	if diff := cmp.Diff(wantEndpoints, endpoints); diff != "" {
+		t.Errorf("endpoints to set (-want +got):\n%s", diff)
 	}
 	want := []corev1.ServicePort{
 		{Name: "jaeger-custom", Port: 14268, Protocol: corev1.ProtocolTCP},
@@ -319,5 +327,75 @@ func TestNeedsClusterAccess(t *testing.T) {
 				t.Errorf("needsClusterAccess = %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestPublishedReceiversListenOnAllInterfaces: every receiver whose port a Service publishes listens where the
+// Service reaches it. Without an endpoint, current collectors bind localhost; an endpoint the user wrote stays.
+func TestPublishedReceiversListenOnAllInterfaces(t *testing.T) {
+	col := seedCollector(t)
+	col.Spec.TargetAllocator.Enabled = false
+	col.Spec.Config = otlpConfig
+	c, err := Build(col, testOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var written struct {
+		Receivers map[string]map[string]any `json:"receivers"`
+	}
+	if err := yaml.Unmarshal([]byte(c.ConfigMaps[0].Data[CollectorConfigKey]), &written); err != nil {
+		t.Fatal(err)
+	}
+	endpoint := func(receiver string, path ...string) any {
+		var v any = written.Receivers[receiver]
+		for _, p := range path {
+			m, _ := v.(map[string]any)
+			v = m[p]
+		}
+		return v
+	}
+	svcPorts := map[int32]bool{}
+	for _, svc := range c.Services {
+		for _, p := range svc.Spec.Ports {
+			svcPorts[p.Port] = true
+		}
+	}
+	for _, tt := range []struct {
+		receiver string
+		path     []string
+		want     string
+	}{
+		{"otlp", []string{"protocols", "grpc", "endpoint"}, "0.0.0.0:4317"},
+		{"otlp", []string{"protocols", "http", "endpoint"}, "0.0.0.0:4319"},
+		{"zipkin", []string{"endpoint"}, "0.0.0.0:9411"},
+		{"jaeger/custom", []string{"endpoint"}, "0.0.0.0:14268"},
+	} {
+		got := endpoint(tt.receiver, tt.path...)
+		if got != tt.want {
+			t.Errorf("receivers.%s.%s = %v, want %s", tt.receiver, strings.Join(tt.path, "."), got, tt.want)
+		}
+		_, port, _ := strings.Cut(tt.want, ":")
+		if p, _ := strconv.Atoi(port); !svcPorts[int32(p)] {
+			t.Errorf("port %s of %s is not published by any Service", port, tt.receiver)
+		}
+	}
+	if _, ok := written.Receivers["prometheus"]["endpoint"]; ok {
+		t.Errorf("the prometheus receiver, which listens on nothing, got an endpoint")
+	}
+}
+
+// TestReceiverEndpointsKeepUserChoice: an endpoint the user wrote (localhost included) is not overridden, and a
+// config that needs no endpoint stays byte for byte.
+func TestReceiverEndpointsKeepUserChoice(t *testing.T) {
+	col := seedCollector(t)
+	col.Spec.TargetAllocator.Enabled = false
+	col.Spec.Config = "receivers:\n  otlp:\n    protocols:\n      grpc:\n        endpoint: localhost:4317 # on purpose\n" +
+		"exporters:\n  debug:\n"
+	c, err := Build(col, testOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.ConfigMaps[0].Data[CollectorConfigKey]; got != col.Spec.Config {
+		t.Errorf("config changed although every published receiver names its endpoint:\n%s", got)
 	}
 }

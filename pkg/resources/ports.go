@@ -8,7 +8,9 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
-	"sigs.k8s.io/yaml"
+
+	"github.com/otelcol-operator/otelcol-operator/pkg/configrewrite"
+	"github.com/otelcol-operator/otelcol-operator/pkg/yamlbound"
 )
 
 // defaultPort is where a receiver listens when its config names no endpoint.
@@ -35,15 +37,27 @@ var receiverDefaults = map[string]map[string]defaultPort{
 // udpProtocols are protocol keys whose endpoint is UDP even when written explicitly.
 var udpProtocols = map[string]bool{"thrift_compact": true, "thrift_binary": true}
 
-// receiverPorts finds the ports the collector's receivers listen on, in receiver name order, one per port number.
-func receiverPorts(config string) ([]corev1.ServicePort, error) {
+// listenAll is the host a receiver whose port a Service publishes must listen on: collectors since v0.104 bind a
+// receiver without an endpoint to localhost, which no Service reaches.
+const listenAll = "0.0.0.0"
+
+// receiverPorts finds the ports the collector's receivers listen on, in receiver name order, one per port number,
+// and the endpoints to write into receivers that listen on a default port without naming an endpoint.
+func receiverPorts(config string) ([]corev1.ServicePort, []configrewrite.ReceiverEndpoint, error) {
 	var doc struct {
 		Receivers map[string]map[string]any `json:"receivers"`
 	}
-	if err := yaml.Unmarshal([]byte(config), &doc); err != nil {
-		return nil, fmt.Errorf("the collector config is not valid YAML: %w", err)
+	if err := yamlbound.Unmarshal([]byte(config), &doc); err != nil {
+		return nil, nil, fmt.Errorf("the collector config is not valid YAML: %w", err)
 	}
 	var ports []corev1.ServicePort
+	var endpoints []configrewrite.ReceiverEndpoint
+	listen := func(receiver, protocol string, p defaultPort) {
+		if p.port != 0 {
+			endpoints = append(endpoints, configrewrite.ReceiverEndpoint{Receiver: receiver, Protocol: protocol,
+				Endpoint: net.JoinHostPort(listenAll, strconv.Itoa(int(p.port)))})
+		}
+	}
 	seen := map[int32]bool{}
 	names := map[string]bool{}
 	add := func(name string, p defaultPort) {
@@ -88,13 +102,15 @@ func receiverPorts(config string) ([]corev1.ServicePort, error) {
 					add(name+"-"+proto, defaultPort{p, protocol})
 				} else {
 					add(name+"-"+proto, defaults[proto])
+					listen(name, proto, defaults[proto])
 				}
 			}
 			continue
 		}
 		add(name, defaults[""])
+		listen(name, "", defaults[""])
 	}
-	return ports, nil
+	return ports, endpoints, nil
 }
 
 // endpointPort reads the port of a "host:port" endpoint.

@@ -6,9 +6,9 @@ import (
 
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/yaml"
 
 	"github.com/otelcol-operator/otelcol-operator/apis/opentelemetry/v1alpha1"
+	"github.com/otelcol-operator/otelcol-operator/pkg/yamlbound"
 )
 
 var readVerbs = []string{"get", "list", "watch"}
@@ -131,7 +131,7 @@ func needsClusterAccess(col *v1alpha1.OpenTelemetryCollector) (bool, error) {
 			} `json:"config"`
 		} `json:"receivers"`
 	}
-	if err := yaml.Unmarshal([]byte(col.Spec.Config), &doc); err != nil {
+	if err := yamlbound.Unmarshal([]byte(col.Spec.Config), &doc); err != nil {
 		return false, fmt.Errorf("the collector config is not valid YAML: %w", err)
 	}
 	for _, r := range doc.Receivers {

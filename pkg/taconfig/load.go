@@ -10,6 +10,8 @@ import (
 
 	promconfig "github.com/prometheus/prometheus/config"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/otelcol-operator/otelcol-operator/pkg/yamlbound"
 )
 
 // Load reads and validates the configuration file at path; the environment variable OTELCOL_NAMESPACE, when set,
@@ -31,11 +33,13 @@ func Parse(path string, data []byte, getenv func(string) string) (*Config, error
 
 func parse(path string, data []byte) (*Config, error) {
 	c := defaults()
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
+	// The file holds scrape configs that came from a CR; the operator expands their aliases, but the TA does not
+	// rely on that: aliases that would expand beyond the bound are refused before the Prometheus parser sees them.
+	doc, err := yamlbound.Parse(data)
+	if err != nil {
 		return nil, err
 	}
-	if doc.Kind == 0 || len(doc.Content) == 0 {
+	if doc == nil || len(doc.Content) == 0 {
 		return c, nil // empty file: validation reports what is missing
 	}
 	root := doc.Content[0]
