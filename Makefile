@@ -33,9 +33,10 @@ build:
 control-plane:
 	@hack/control-plane.sh >/dev/null
 
-## test: unit and integration tests (builds the control plane first when missing)
+## test: unit and integration tests with the race detector (builds the control plane first when missing; an
+## existing KUBEBUILDER_ASSETS is used as is)
 test:
-	KUBEBUILDER_ASSETS="$$(hack/control-plane.sh)" go test -count=1 -timeout 20m $(GO_PACKAGES)
+	KUBEBUILDER_ASSETS="$${KUBEBUILDER_ASSETS:-$$(hack/control-plane.sh)}" go test -race -count=1 -timeout 30m $(GO_PACKAGES)
 
 ## demo: the whole system on a local control plane (operator, target allocators, stand-in pods, real targets)
 demo: build

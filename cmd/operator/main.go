@@ -16,6 +16,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/spf13/pflag"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
 
@@ -35,33 +36,52 @@ type options struct {
 	leaderElect            bool
 	leaseName              string
 	leaseNamespace         string
+	leaseDuration          time.Duration
+	renewDeadline          time.Duration
+	retryPeriod            time.Duration
 	collectorImage         string
 	targetAllocatorImage   string
 	collectorIDPlaceholder string
 	metricsAddr            string
 }
 
+// inClusterNamespaceFile holds the pod's namespace in a cluster (mounted with the service account token).
+var inClusterNamespaceFile = "/var/run/secrets/kubernetes.io/serviceaccount/namespace"
+
+// parseFlags reads GNU-style flags (pflag, as Kubernetes components do); klog's flags are included.
 func parseFlags(args []string) (*options, error) {
 	o := &options{}
-	fs := flag.NewFlagSet("operator", flag.ContinueOnError)
-	klog.InitFlags(fs)
-	var namespaces string
+	fs := pflag.NewFlagSet("operator", pflag.ContinueOnError)
+	fs.SortFlags = false
 	fs.StringVar(&o.kubeconfig, "kubeconfig", "", "kubeconfig file; empty means in-cluster config")
-	fs.StringVar(&namespaces, "namespaces", "", "comma-separated namespaces to watch; empty means all")
+	fs.StringSliceVar(&o.namespaces, "namespaces", nil, "comma-separated namespaces to watch; empty means all")
 	fs.IntVar(&o.workers, "workers", 2, "collectors reconciled in parallel")
-	fs.DurationVar(&o.resync, "resync", 10*time.Minute, "how often every collector is checked against its children even without events")
-	fs.BoolVar(&o.leaderElect, "leader-elect", true, "run only while holding the leader Lease, so several replicas can run")
-	fs.StringVar(&o.leaseName, "leader-elect-lease-name", "otelcol-operator", "name of the leader election Lease")
-	fs.StringVar(&o.leaseNamespace, "leader-elect-namespace", "", "namespace of the leader election Lease; empty means $POD_NAMESPACE, else otelcol-operator-system")
+	fs.DurationVar(&o.resync, "resync", 10*time.Minute, "how often every collector is checked against its children even without events; 0 turns it off")
+	fs.BoolVar(&o.leaderElect, "leader-elect", false, "reconcile only while holding the leader Lease, so several replicas can run (the shipped Deployment sets it)")
+	fs.DurationVar(&o.leaseDuration, "leader-elect-lease-duration", 15*time.Second, "how long standbys wait after the last renewal before taking the Lease")
+	fs.DurationVar(&o.renewDeadline, "leader-elect-renew-deadline", 10*time.Second, "how long the leader keeps trying to renew before it stops; less than the lease duration")
+	fs.DurationVar(&o.retryPeriod, "leader-elect-retry-period", 2*time.Second, "how often to try to take or renew the Lease")
+	fs.StringVar(&o.leaseName, "leader-elect-resource-name", "otelcol-operator", "name of the leader election Lease")
+	fs.StringVar(&o.leaseNamespace, "leader-elect-resource-namespace", "", "namespace of the leader election Lease; empty means the pod's own namespace ($POD_NAMESPACE or the service account's), required outside a cluster")
+	// The names of earlier releases keep working.
+	fs.StringVar(&o.leaseName, "leader-elect-lease-name", "otelcol-operator", "")
+	fs.StringVar(&o.leaseNamespace, "leader-elect-namespace", "", "")
+	_ = fs.MarkDeprecated("leader-elect-lease-name", "use --leader-elect-resource-name")
+	_ = fs.MarkDeprecated("leader-elect-namespace", "use --leader-elect-resource-namespace")
 	fs.StringVar(&o.collectorImage, "collector-image", DefaultCollectorImage, "collector image for CRs that name none")
 	fs.StringVar(&o.targetAllocatorImage, "target-allocator-image", "ghcr.io/otelcol-operator/target-allocator:"+version.ImageTag(), "target allocator image for CRs that name none")
 	fs.StringVar(&o.collectorIDPlaceholder, "collector-id-placeholder", configrewrite.DefaultCollectorIDPlaceholder,
 		"collector id written into the http_sd URLs; current collectors expand only ${env:POD_NAME}")
 	fs.StringVar(&o.metricsAddr, "metrics-addr", ":8080", "address of /metrics, /healthz, /livez and /readyz")
+	klogFlags := flag.NewFlagSet("klog", flag.ContinueOnError)
+	klog.InitFlags(klogFlags)
+	fs.AddGoFlagSet(klogFlags)
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
-	for _, ns := range strings.Split(namespaces, ",") {
+	namespaces := o.namespaces
+	o.namespaces = nil
+	for _, ns := range namespaces {
 		if ns = strings.TrimSpace(ns); ns != "" {
 			o.namespaces = append(o.namespaces, ns)
 		}
@@ -69,18 +89,40 @@ func parseFlags(args []string) (*options, error) {
 	if o.workers < 1 {
 		return nil, fmt.Errorf("--workers must be at least 1, got %d", o.workers)
 	}
+	if o.resync < 0 {
+		return nil, fmt.Errorf("--resync must not be negative, got %s", o.resync)
+	}
+	if !o.leaderElect {
+		return o, nil
+	}
+	// client-go's own rules, checked here so a bad combination is a flag error rather than a panic.
+	if o.retryPeriod <= 0 || o.renewDeadline <= 0 || o.leaseDuration <= o.renewDeadline {
+		return nil, fmt.Errorf("leader election needs 0 < --leader-elect-retry-period, 0 < --leader-elect-renew-deadline < --leader-elect-lease-duration; got %s, %s, %s",
+			o.retryPeriod, o.renewDeadline, o.leaseDuration)
+	}
+	if float64(o.renewDeadline) <= 1.2*float64(o.retryPeriod) {
+		return nil, fmt.Errorf("--leader-elect-renew-deadline (%s) must be more than 1.2 times --leader-elect-retry-period (%s)", o.renewDeadline, o.retryPeriod)
+	}
+	if o.leaseName == "" {
+		return nil, fmt.Errorf("--leader-elect-resource-name must not be empty")
+	}
 	if o.leaseNamespace == "" {
 		o.leaseNamespace = os.Getenv("POD_NAMESPACE")
 	}
 	if o.leaseNamespace == "" {
-		o.leaseNamespace = "otelcol-operator-system"
+		if b, err := os.ReadFile(inClusterNamespaceFile); err == nil {
+			o.leaseNamespace = strings.TrimSpace(string(b))
+		}
+	}
+	if o.leaseNamespace == "" {
+		return nil, fmt.Errorf("--leader-elect needs --leader-elect-resource-namespace outside a cluster (no $POD_NAMESPACE, no %s)", inClusterNamespaceFile)
 	}
 	return o, nil
 }
 
 func main() {
 	o, err := parseFlags(os.Args[1:])
-	if errors.Is(err, flag.ErrHelp) {
+	if errors.Is(err, pflag.ErrHelp) {
 		os.Exit(0)
 	}
 	if err != nil {
@@ -103,11 +145,12 @@ func main() {
 func run(ctx context.Context, o *options) error {
 	logger := klog.FromContext(ctx)
 	logger.Info("Starting operator", "version", version.Version, "namespaces", o.namespaces, "workers", o.workers,
-		"leaderElect", o.leaderElect, "collectorImage", o.collectorImage, "targetAllocatorImage", o.targetAllocatorImage)
+		"leaderElect", o.leaderElect, "lease", o.leaseNamespace+"/"+o.leaseName, "collectorImage", o.collectorImage, "targetAllocatorImage", o.targetAllocatorImage)
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	registerClientMetrics(reg)
+	registerLeaderMetrics(reg)
 	workqueue.SetProvider(newWorkqueueMetrics(reg))
 
 	op, err := newOperator(ctx, o, reg)

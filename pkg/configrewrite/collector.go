@@ -54,6 +54,9 @@ func targetAllocatorEndpoint(base string, opts Options) string {
 // taBaseURL is the address of the TA's Service, which the operator names after the collector.
 func taBaseURL(opts Options) (string, error) {
 	service := opts.CollectorName + "-targetallocator"
+	if opts.TargetAllocatorService != "" {
+		service = opts.TargetAllocatorService
+	}
 	if opts.CollectorName == "" {
 		return "", errorf(KindInvalidOptions, "collector name is empty")
 	}

@@ -15,6 +15,9 @@ type Options struct {
 	// CollectorName is the OpenTelemetryCollector's name; the TA service is
 	// http://<CollectorName>-targetallocator:80.
 	CollectorName string
+	// TargetAllocatorService, when set, is the TA Service's name (the operator shortens names that would exceed
+	// a Service name's limit); empty means <CollectorName>-targetallocator.
+	TargetAllocatorService string
 	// CollectorIDPlaceholder is written after collector_id= ; "" means
 	// DefaultCollectorIDPlaceholder. With PrometheusCR it is also the target_allocator
 	// block's collector_id, where it must be a reference the collector expands to a

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 	"strings"
 
@@ -28,7 +29,19 @@ type reconciler interface {
 	reconcile(ctx context.Context, c *Controller, col *v1alpha1.OpenTelemetryCollector, desired *resources.Children, r *result) error
 	// cleanup deletes cluster-scoped children of a collector that is gone (namespaced ones go with their owner).
 	cleanup(ctx context.Context, c *Controller, namespace, name string) error
+	// role tells whether the kind is configuration that workloads mount, a workload, or neither.
+	role() kindRole
 }
+
+// kindRole orders writes: a workload is not updated in a sync whose configuration failed, so its pods never roll
+// to a config hash whose config they do not get.
+type kindRole int
+
+const (
+	roleOther kindRole = iota
+	roleConfig
+	roleWorkload
+)
 
 // result gathers what one sync did, for the status.
 type result struct {
@@ -49,24 +62,68 @@ type childKind[T object] struct {
 	delete        func(ctx context.Context, c *Controller, ns, name string, opts metav1.DeleteOptions) error
 	// preserve copies server-assigned fields of actual into the object about to be written.
 	preserve func(actual, updated T)
+	kindRole kindRole
 }
+
+func (k *childKind[T]) role() kindRole { return k.kindRole }
 
 // instanceSelector selects the children of one collector among the operator's objects.
 func instanceSelector(namespace, name string) labels.Selector {
 	return labels.SelectorFromSet(labels.Set{
 		resources.LabelManagedBy: resources.ManagedByValue,
-		resources.LabelInstance:  namespace + "." + name,
+		resources.LabelInstance:  resources.InstanceLabelValue(namespace, name),
 	})
 }
 
-// ownedBy tells whether col controls obj: through the controller reference for namespaced children, through the
-// instance label for cluster-scoped ones (they cannot carry a namespaced owner).
-func (k *childKind[T]) ownedBy(obj T, col *v1alpha1.OpenTelemetryCollector) bool {
+// claim says how a child found under a desired name relates to col.
+type claim int
+
+const (
+	// claimForeign: someone else's object; the operator leaves it alone and reports a conflict.
+	claimForeign claim = iota
+	// claimOwned: col controls it (controller reference, or the owner annotations of a cluster-scoped child).
+	claimOwned
+	// claimAdoptable: it carries col's labels and has no controller (an orphaning delete removed the owner
+	// reference): the operator takes it back, as the built-in controllers adopt orphans matching their selector.
+	claimAdoptable
+)
+
+// claimOf decides whether col controls obj. Namespaced children: through the controller reference. Cluster-scoped
+// children cannot carry a namespaced owner, so through the owner annotations (never the name, which is hashed, nor
+// the instance label, which may be truncated); ones without those annotations are adopted by their labels.
+func (k *childKind[T]) claimOf(obj T, col *v1alpha1.OpenTelemetryCollector) claim {
+	l := obj.GetLabels()
+	labelled := l[resources.LabelManagedBy] == resources.ManagedByValue && l[resources.LabelInstance] == resources.InstanceValue(col)
 	if k.clusterScoped {
-		l := obj.GetLabels()
-		return l[resources.LabelManagedBy] == resources.ManagedByValue && l[resources.LabelInstance] == resources.InstanceValue(col)
+		a := obj.GetAnnotations()
+		ns, hasNS := a[resources.AnnotationOwnerNamespace]
+		name, hasName := a[resources.AnnotationOwnerName]
+		switch {
+		case hasNS || hasName:
+			if ns == col.Namespace && name == col.Name {
+				return claimOwned
+			}
+			return claimForeign
+		case labelled:
+			return claimAdoptable
+		}
+		return claimForeign
 	}
-	return metav1.IsControlledBy(obj, col)
+	if ref := metav1.GetControllerOfNoCopy(obj); ref != nil {
+		if ref.UID == col.UID {
+			return claimOwned
+		}
+		return claimForeign
+	}
+	if labelled {
+		return claimAdoptable
+	}
+	return claimForeign
+}
+
+// ownedBy tells whether col controls obj.
+func (k *childKind[T]) ownedBy(obj T, col *v1alpha1.OpenTelemetryCollector) bool {
+	return k.claimOf(obj, col) == claimOwned
 }
 
 func (k *childKind[T]) reconcile(ctx context.Context, c *Controller, col *v1alpha1.OpenTelemetryCollector, children *resources.Children, r *result) error {
@@ -98,9 +155,19 @@ func (k *childKind[T]) reconcile(ctx context.Context, c *Controller, col *v1alph
 	return errors.Join(errs...)
 }
 
-// ensure makes one desired child exist as desired.
+// ensure makes one desired child exist as desired, and makes it col's again when its labels, annotations or
+// owner reference were edited away.
 func (k *childKind[T]) ensure(ctx context.Context, c *Controller, col *v1alpha1.OpenTelemetryCollector, desired T, r *result) error {
 	name := desired.GetName()
+	if k.clusterScoped {
+		desired = desired.DeepCopyObject().(T)
+		annotations := maps.Clone(desired.GetAnnotations())
+		if annotations == nil {
+			annotations = map[string]string{}
+		}
+		maps.Copy(annotations, resources.ClusterOwnerAnnotations(col))
+		desired.SetAnnotations(annotations)
+	}
 	hash, err := desiredHash(desired)
 	if err != nil {
 		return err
@@ -112,15 +179,18 @@ func (k *childKind[T]) ensure(ctx context.Context, c *Controller, col *v1alpha1.
 	actual, err := k.get(c, col.Namespace, name)
 	switch {
 	case apierrors.IsNotFound(err):
-		// The cache holds only objects labelled as ours, so it cannot tell "absent" from "someone else's". Ask the
-		// API (a read) before creating, so a taken name costs no write attempt on every resync.
-		if live, err := k.getLive(ctx, c, col.Namespace, name); err == nil {
-			if k.ownedBy(live, col) {
-				// Ours, just created: the cache lags behind our own write, and its add event requeues the collector.
+		// The cache holds only objects labelled as ours, so it cannot tell "absent" from "someone else's" or
+		// "ours with its labels removed". Ask the API (a read) before creating.
+		live, err := k.getLive(ctx, c, col.Namespace, name)
+		if err == nil {
+			if k.claimOf(live, col) == claimForeign {
+				r.conflicts = append(r.conflicts, fmt.Sprintf("%s %s exists and is not managed by this operator", k.kind, name))
 				return nil
 			}
-			r.conflicts = append(r.conflicts, fmt.Sprintf("%s %s exists and is not managed by this operator", k.kind, name))
-			return nil
+			// Ours: either just created (the cache lags behind our own write; the comparison below finds nothing
+			// to do) or with its labels removed, so the label-filtered cache lost it: restore them.
+			actual = live
+			break
 		} else if !apierrors.IsNotFound(err) {
 			return fmt.Errorf("getting %s %s: %w", k.kind, name, err)
 		}
@@ -133,9 +203,8 @@ func (k *childKind[T]) ensure(ctx context.Context, c *Controller, col *v1alpha1.
 		obj.SetAnnotations(annotations)
 		if err := k.create(ctx, c, obj); err != nil {
 			if apierrors.IsAlreadyExists(err) {
-				// Not in our cache, which only holds objects labelled as ours: someone else's object.
-				r.conflicts = append(r.conflicts, fmt.Sprintf("%s %s exists and is not managed by this operator", k.kind, name))
-				return nil
+				// Created since the read above: the next sync looks at it (as a conflict if it is not ours).
+				return fmt.Errorf("creating %s %s: %w", k.kind, name, err)
 			}
 			c.recorder.Eventf(col, "Warning", ReasonCreateFailed, "creating %s %s: %v", k.kind, name, err)
 			return fmt.Errorf("creating %s %s: %w", k.kind, name, err)
@@ -146,7 +215,8 @@ func (k *childKind[T]) ensure(ctx context.Context, c *Controller, col *v1alpha1.
 		return fmt.Errorf("getting %s %s from the cache: %w", k.kind, name, err)
 	}
 
-	if !k.ownedBy(actual, col) {
+	cl := k.claimOf(actual, col)
+	if cl == claimForeign {
 		r.conflicts = append(r.conflicts, fmt.Sprintf("%s %s exists and is not controlled by this collector", k.kind, name))
 		return nil
 	}
@@ -154,7 +224,7 @@ func (k *childKind[T]) ensure(ctx context.Context, c *Controller, col *v1alpha1.
 	if err != nil {
 		return fmt.Errorf("converting %s %s: %w", k.kind, name, err)
 	}
-	if matches(actualU, desiredU, hash) {
+	if cl == claimOwned && matches(actualU, desiredU, hash) {
 		return nil
 	}
 	// Build the update from fresh maps: the cached object is never mutated.
@@ -162,10 +232,14 @@ func (k *childKind[T]) ensure(ctx context.Context, c *Controller, col *v1alpha1.
 	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(merged(actualU, desiredU, hash), updated); err != nil {
 		return fmt.Errorf("converting updated %s %s: %w", k.kind, name, err)
 	}
+	if !k.clusterScoped {
+		updated.SetOwnerReferences(withController(actual.GetOwnerReferences(), *resources.OwnerReference(col)))
+	}
 	if k.preserve != nil {
 		k.preserve(actual, updated)
 	}
-	klog.FromContext(ctx).V(2).Info("Updating child", "kind", k.kind, "name", name)
+	logger := klog.FromContext(ctx)
+	logger.V(2).Info("Updating child", "kind", k.kind, "name", name, "adopt", cl == claimAdoptable)
 	if err := k.update(ctx, c, updated); err != nil {
 		if apierrors.IsInvalid(err) && onlyImmutableFieldErrors(err) {
 			// An immutable field changed (a binding's roleRef, a StatefulSet's serviceName): replace the object;
@@ -178,8 +252,28 @@ func (k *childKind[T]) ensure(ctx context.Context, c *Controller, col *v1alpha1.
 		c.recorder.Eventf(col, "Warning", ReasonUpdateFailed, "updating %s %s: %v", k.kind, name, err)
 		return fmt.Errorf("updating %s %s: %w", k.kind, name, err)
 	}
-	c.recorder.Eventf(col, "Normal", ReasonUpdated, "updated %s %s", k.kind, name)
+	switch {
+	case cl == claimAdoptable:
+		c.recorder.Eventf(col, "Normal", ReasonAdopted, "adopted %s %s", k.kind, name)
+	case !covers(actualU["metadata"].(map[string]any)["labels"], desiredU["metadata"].(map[string]any)["labels"]):
+		c.recorder.Eventf(col, "Normal", ReasonReclaimed, "restored the labels of %s %s", k.kind, name)
+	default:
+		c.recorder.Eventf(col, "Normal", ReasonUpdated, "updated %s %s", k.kind, name)
+	}
 	return nil
+}
+
+// withController is refs with ref as the only controller reference (kept in place when present) and every other
+// owner reference kept.
+func withController(refs []metav1.OwnerReference, ref metav1.OwnerReference) []metav1.OwnerReference {
+	out := make([]metav1.OwnerReference, 0, len(refs)+1)
+	for _, r := range refs {
+		if r.UID == ref.UID || (r.Controller != nil && *r.Controller) {
+			continue
+		}
+		out = append(out, r)
+	}
+	return append(out, ref)
 }
 
 // remove deletes a child, only the very object we looked at (UID precondition), in the background.
@@ -207,6 +301,11 @@ func (k *childKind[T]) cleanup(ctx context.Context, c *Controller, namespace, na
 	}
 	var errs []error
 	for _, a := range existing {
+		// The instance label may be a truncated hash; the annotations name the collector exactly.
+		if ann := a.GetAnnotations(); ann[resources.AnnotationOwnerNamespace] != "" &&
+			(ann[resources.AnnotationOwnerNamespace] != namespace || ann[resources.AnnotationOwnerName] != name) {
+			continue
+		}
 		klog.FromContext(ctx).V(2).Info("Deleting child of a deleted collector", "kind", k.kind, "name", a.GetName())
 		if err := k.remove(ctx, c, a); err != nil {
 			errs = append(errs, err)

@@ -5,12 +5,17 @@ package controller
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"maps"
 	"strings"
+	"sync"
 	"time"
 
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/kubernetes"
@@ -50,8 +55,24 @@ type Controller struct {
 	metrics  *Metrics
 	kinds    []reconciler
 	synced   []cache.InformerSynced
+	limiter  workqueue.TypedRateLimiter[string]
 	queue    workqueue.TypedRateLimitingInterface[string]
+
+	// pending records, per collector key, whether the next sync must rebuild the children (full) and, after a
+	// failed one, not before when: every other reason to process the key (our own status writes, child status
+	// changes) then refreshes only the status, so no failure is retried faster than the rate limiter allows.
+	mu      sync.Mutex
+	pending map[string]*keyState
 }
+
+type keyState struct {
+	full      bool
+	notBefore time.Time
+}
+
+// maxConflictDelay caps the backoff of a sync that found a child's name taken: the foreign object is outside the
+// label-filtered caches, so only a retry notices it is gone.
+const maxConflictDelay = 10 * time.Second
 
 // New wires the event handlers; the informers must not be started yet.
 func New(cfg Config) (*Controller, error) {
@@ -67,20 +88,22 @@ func New(cfg Config) (*Controller, error) {
 		opts:     cfg.Options,
 		metrics:  cfg.Metrics,
 		kinds:    childKinds(),
-		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
-			workqueue.DefaultTypedControllerRateLimiter[string](),
-			workqueue.TypedRateLimitingQueueConfig[string]{Name: QueueName},
-		),
+		limiter:  workqueue.DefaultTypedControllerRateLimiter[string](),
+		pending:  map[string]*keyState{},
 	}
+	c.queue = workqueue.NewTypedRateLimitingQueueWithConfig(c.limiter,
+		workqueue.TypedRateLimitingQueueConfig[string]{Name: QueueName})
 	if c.metrics == nil {
 		c.metrics = NewMetrics(nil)
 	}
 	for _, n := range cfg.Namespaces {
 		c.scopes[n.Namespace] = n
 		if _, err := n.Collectors.Informer().AddEventHandler(cache.ResourceEventHandlerFuncs{
-			AddFunc:    c.enqueueCollector,
-			UpdateFunc: func(_, obj any) { c.enqueueCollector(obj) },
-			DeleteFunc: c.enqueueCollector,
+			AddFunc: func(obj any) { c.enqueueCollector(obj, true) },
+			UpdateFunc: func(old, obj any) {
+				c.enqueueCollector(obj, collectorChanged(old, obj))
+			},
+			DeleteFunc: func(obj any) { c.enqueueCollector(obj, true) },
 		}); err != nil {
 			return nil, fmt.Errorf("adding collector event handler: %w", err)
 		}
@@ -106,23 +129,52 @@ func New(cfg Config) (*Controller, error) {
 
 func (c *Controller) watchChildren(inf cache.SharedIndexInformer) error {
 	_, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc: c.handleChild,
+		AddFunc: func(obj any) { c.handleChild(obj, true) },
 		UpdateFunc: func(old, obj any) {
-			// Periodic resyncs deliver unchanged children; the collector's own resync covers drift.
-			if o, ok := old.(interface{ GetResourceVersion() string }); ok {
-				if n, ok := obj.(interface{ GetResourceVersion() string }); ok && o.GetResourceVersion() == n.GetResourceVersion() {
-					return
-				}
+			o, _ := old.(metav1.Object)
+			n, _ := obj.(metav1.Object)
+			if o == nil || n == nil {
+				return
 			}
-			c.handleChild(obj)
+			// Periodic resyncs deliver unchanged children; the collector's own resync covers drift.
+			if o.GetResourceVersion() == n.GetResourceVersion() {
+				return
+			}
+			c.handleChild(obj, childChanged(o, n))
 		},
-		DeleteFunc: c.handleChild,
+		DeleteFunc: func(obj any) { c.handleChild(obj, true) },
 	})
 	if err != nil {
 		return fmt.Errorf("adding child event handler: %w", err)
 	}
 	c.synced = append(c.synced, inf.HasSynced)
 	return nil
+}
+
+// collectorChanged tells whether a collector update may change its children: a new generation (spec), labels,
+// annotations, or the start of its deletion. Anything else (status, including our own writes) changes only the
+// status. A resync (same resourceVersion) counts as a change: it is the periodic check of every child.
+func collectorChanged(old, obj any) bool {
+	o, ok1 := old.(metav1.Object)
+	n, ok2 := obj.(metav1.Object)
+	if !ok1 || !ok2 || o.GetResourceVersion() == n.GetResourceVersion() {
+		return true
+	}
+	return o.GetGeneration() != n.GetGeneration() ||
+		!maps.Equal(o.GetLabels(), n.GetLabels()) || !maps.Equal(o.GetAnnotations(), n.GetAnnotations()) ||
+		(o.GetDeletionTimestamp() == nil) != (n.GetDeletionTimestamp() == nil)
+}
+
+// childChanged tells whether a child update may need a write: anything but a status change. Kinds without a
+// generation (ConfigMaps, Services, RBAC) count every change; for workloads and PDBs the generation says whether
+// the spec changed.
+func childChanged(o, n metav1.Object) bool {
+	if n.GetGeneration() == 0 || o.GetGeneration() != n.GetGeneration() {
+		return true
+	}
+	return !maps.Equal(o.GetLabels(), n.GetLabels()) || !maps.Equal(o.GetAnnotations(), n.GetAnnotations()) ||
+		!apiequality.Semantic.DeepEqual(o.GetOwnerReferences(), n.GetOwnerReferences()) ||
+		(o.GetDeletionTimestamp() == nil) != (n.GetDeletionTimestamp() == nil)
 }
 
 // scope returns the informers that cache namespace ns.
@@ -141,18 +193,67 @@ func (c *Controller) watched(ns string) bool {
 	return ok || all
 }
 
-func (c *Controller) enqueueCollector(obj any) {
+func (c *Controller) enqueueCollector(obj any, full bool) {
 	key, err := cache.DeletionHandlingMetaNamespaceKeyFunc(obj)
 	if err != nil {
 		utilruntime.HandleError(err)
 		return
 	}
+	c.enqueue(key, full)
+}
+
+// enqueue queues key; full asks for a rebuild of the children, at once (a change is new input, which the backoff
+// of an earlier failure must not delay).
+func (c *Controller) enqueue(key string, full bool) {
+	if full {
+		c.mu.Lock()
+		st := c.state(key)
+		st.full, st.notBefore = true, time.Time{}
+		c.mu.Unlock()
+	}
 	c.queue.Add(key)
 }
 
+// state returns key's entry; c.mu must be held. A key never seen needs a full sync.
+func (c *Controller) state(key string) *keyState {
+	st, ok := c.pending[key]
+	if !ok {
+		st = &keyState{full: true}
+		c.pending[key] = st
+	}
+	return st
+}
+
+// takeFull tells whether this processing of key is a full sync, and clears the request when it is.
+func (c *Controller) takeFull(key string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	st := c.state(key)
+	if !st.full || time.Now().Before(st.notBefore) {
+		return false
+	}
+	st.full = false
+	return true
+}
+
+// retryFull schedules the next full sync of key after the rate limiter's delay (capped for conflicts).
+func (c *Controller) retryFull(key string, conflict bool) time.Duration {
+	d := c.limiter.When(key)
+	if conflict && d > maxConflictDelay {
+		d = maxConflictDelay
+	}
+	c.mu.Lock()
+	st := c.state(key)
+	st.full, st.notBefore = true, time.Now().Add(d)
+	c.mu.Unlock()
+	c.queue.AddAfter(key, d)
+	return d
+}
+
 // handleChild enqueues the collector a child belongs to: through its controller reference, or, for
-// cluster-scoped children, through the instance label "<namespace>.<name>".
-func (c *Controller) handleChild(obj any) {
+// cluster-scoped children (and children whose owner reference was removed), through the owner annotations or the
+// instance label. full is false for changes of a child's status only.
+func (c *Controller) handleChild(obj any, full bool) {
 	if tomb, ok := obj.(cache.DeletedFinalStateUnknown); ok {
 		obj = tomb.Obj
 	}
@@ -162,16 +263,44 @@ func (c *Controller) handleChild(obj any) {
 	}
 	if ref := metav1.GetControllerOfNoCopy(o); ref != nil {
 		if ref.Kind == "OpenTelemetryCollector" && strings.HasPrefix(ref.APIVersion, v1alpha1.GroupName+"/") {
-			c.queue.Add(o.GetNamespace() + "/" + ref.Name)
+			c.enqueue(o.GetNamespace()+"/"+ref.Name, full)
 		}
 		return
 	}
-	l := o.GetLabels()
-	if l[resources.LabelManagedBy] != resources.ManagedByValue {
+	if o.GetLabels()[resources.LabelManagedBy] != resources.ManagedByValue {
 		return
 	}
-	if ns, name, ok := strings.Cut(l[resources.LabelInstance], "."); ok && c.watched(ns) {
-		c.queue.Add(ns + "/" + name)
+	if a := o.GetAnnotations(); a[resources.AnnotationOwnerNamespace] != "" && a[resources.AnnotationOwnerName] != "" {
+		if ns := a[resources.AnnotationOwnerNamespace]; c.watched(ns) {
+			c.enqueue(ns+"/"+a[resources.AnnotationOwnerName], full)
+		}
+		return
+	}
+	if o.GetNamespace() != "" {
+		// An orphaned namespaced child: the collectors of its namespace whose instance label it carries.
+		c.enqueueByInstance(o.GetNamespace(), o.GetLabels()[resources.LabelInstance])
+		return
+	}
+	// A cluster-scoped child from before the owner annotations: "<namespace>.<name>", unless truncated.
+	if ns, name, ok := strings.Cut(o.GetLabels()[resources.LabelInstance], "."); ok && c.watched(ns) &&
+		resources.InstanceLabelValue(ns, name) == o.GetLabels()[resources.LabelInstance] {
+		c.enqueue(ns+"/"+name, true)
+	}
+}
+
+// enqueueByInstance queues the collectors of namespace ns whose instance label value is instance.
+func (c *Controller) enqueueByInstance(ns, instance string) {
+	if !c.watched(ns) || instance == "" {
+		return
+	}
+	cols, err := c.scope(ns).Collectors.Lister().OpenTelemetryCollectors(ns).List(labels.Everything())
+	if err != nil {
+		return
+	}
+	for _, col := range cols {
+		if resources.InstanceValue(col) == instance {
+			c.enqueue(ns+"/"+col.Name, true)
+		}
 	}
 }
 
@@ -219,7 +348,8 @@ func (c *Controller) runWorker(ctx context.Context) {
 	}
 }
 
-// processNextWorkItem handles one key: Forget on success, AddRateLimited on error, Done always.
+// processNextWorkItem handles one key: a full sync when one is due, else a status refresh. A failed full sync
+// is retried after the rate limiter's delay; a successful one resets the backoff.
 func (c *Controller) processNextWorkItem(ctx context.Context) bool {
 	key, shutdown := c.queue.Get()
 	if shutdown {
@@ -229,31 +359,62 @@ func (c *Controller) processNextWorkItem(ctx context.Context) bool {
 	logger := klog.LoggerWithValues(klog.FromContext(ctx), "collector", key)
 	ctx = klog.NewContext(ctx, logger)
 	start := time.Now()
-	err := c.safeSync(ctx, key)
+	full := c.takeFull(key)
+	var err error
+	if full {
+		err = c.safeSync(ctx, key, c.sync)
+	} else {
+		err = c.safeSync(ctx, key, c.syncStatus)
+	}
 	c.metrics.duration.Observe(time.Since(start).Seconds())
-	if err != nil {
-		c.metrics.reconciles.WithLabelValues("error").Inc()
-		c.queue.AddRateLimited(key)
-		if apierrors.IsConflict(err) {
-			// Our cache was behind a write (often the user's edit of the collector); the retry reads the new one.
-			logger.V(4).Info("Sync hit a stale object, will retry", "err", err)
-			return true
+	if err == nil {
+		c.metrics.reconciles.WithLabelValues("success").Inc()
+		if full {
+			c.queue.Forget(key)
+			c.forgetIfGone(key)
 		}
-		logger.Error(err, "Sync failed, will retry", "retries", c.queue.NumRequeues(key))
 		return true
 	}
-	c.metrics.reconciles.WithLabelValues("success").Inc()
-	c.queue.Forget(key)
+	c.metrics.reconciles.WithLabelValues("error").Inc()
+	var conflict *conflictError
+	isConflict := errors.As(err, &conflict)
+	if !full {
+		c.queue.AddRateLimited(key)
+	}
+	var d time.Duration
+	if full {
+		d = c.retryFull(key, isConflict)
+	}
+	switch {
+	case isConflict:
+		logger.V(2).Info("Child names taken, will retry", "conflicts", conflict.conflicts, "after", d)
+	case apierrors.IsConflict(err):
+		// Our cache was behind a write (often the user's edit of the collector); the retry reads the new one.
+		logger.V(4).Info("Sync hit a stale object, will retry", "err", err, "after", d)
+	default:
+		logger.Error(err, "Sync failed, will retry", "full", full, "retries", c.queue.NumRequeues(key), "after", d)
+	}
 	return true
+}
+
+// forgetIfGone drops the bookkeeping of a collector that no longer exists.
+func (c *Controller) forgetIfGone(key string) {
+	if col, _, _, err := c.collector(key); err == nil && col == nil {
+		c.mu.Lock()
+		if st, ok := c.pending[key]; ok && !st.full {
+			delete(c.pending, key)
+		}
+		c.mu.Unlock()
+	}
 }
 
 // safeSync turns a panic while syncing one collector into an error for that key: one strange CR must not take
 // the operator, and with it every other collector, down.
-func (c *Controller) safeSync(ctx context.Context, key string) (err error) {
+func (c *Controller) safeSync(ctx context.Context, key string, sync func(context.Context, string) error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("panic while syncing %s: %v", key, r)
 		}
 	}()
-	return c.sync(ctx, key)
+	return sync(ctx, key)
 }

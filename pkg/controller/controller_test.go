@@ -156,7 +156,7 @@ func (f *fixture) updateCollector(mutate func(*v1alpha1.OpenTelemetryCollector))
 }
 
 func readyCondition(col *v1alpha1.OpenTelemetryCollector) metav1.Condition {
-	if c := meta.FindStatusCondition(col.Status.Conditions, ConditionReady); c != nil {
+	if c := meta.FindStatusCondition(col.Status.Conditions, ConditionReconciled); c != nil {
 		return *c
 	}
 	return metav1.Condition{}
@@ -293,7 +293,8 @@ func TestDeletedCollectorCleansClusterScopedChildren(t *testing.T) {
 	col.Spec.TargetAllocator.PrometheusCR.Enabled = true
 	f := newFixture(t, col)
 	f.converge()
-	if crs, _ := f.kube.RbacV1().ClusterRoles().List(f.ctx, metav1.ListOptions{}); len(crs.Items) != 1 || crs.Items[0].Name != "default-collector-with-ta-targetallocator" {
+	if crs, _ := f.kube.RbacV1().ClusterRoles().List(f.ctx, metav1.ListOptions{}); len(crs.Items) != 1 || crs.Items[0].Name != resources.ClusterTargetAllocatorName("default", "collector-with-ta") ||
+		crs.Items[0].Annotations[resources.AnnotationOwnerName] != "collector-with-ta" {
 		t.Fatalf("cluster roles = %v", crs.Items)
 	}
 	if err := f.otel.OpentelemetryV1alpha1().OpenTelemetryCollectors("default").Delete(f.ctx, col.Name, metav1.DeleteOptions{}); err != nil {
@@ -322,6 +323,9 @@ func TestChildEventEnqueuesOwner(t *testing.T) {
 		want string
 	}{
 		{name: "owned", obj: &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "x", OwnerReferences: []metav1.OwnerReference{*resources.OwnerReference(col)}}}, want: seedKey},
+		{name: "cluster-scoped by annotations", obj: &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "x", Labels: map[string]string{resources.LabelManagedBy: resources.ManagedByValue, resources.LabelInstance: "whatever"},
+			Annotations: map[string]string{resources.AnnotationOwnerNamespace: "obs", resources.AnnotationOwnerName: "a.b"}}}, want: "obs/a.b"},
+		{name: "orphan by instance label", obj: &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "x", Labels: map[string]string{resources.LabelManagedBy: resources.ManagedByValue, resources.LabelInstance: "default.collector-with-ta"}}}, want: seedKey},
 		{name: "cluster-scoped by label", obj: &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "x", Labels: map[string]string{resources.LabelManagedBy: resources.ManagedByValue, resources.LabelInstance: "obs.a.b"}}}, want: "obs/a.b"},
 		{name: "foreign owner", obj: &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "default", Name: "x", OwnerReferences: []metav1.OwnerReference{{APIVersion: "apps/v1", Kind: "ReplicaSet", Name: "r", Controller: ptrTrue()}}}}},
 		{name: "unlabelled", obj: &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "x"}}},
@@ -333,7 +337,7 @@ func TestChildEventEnqueuesOwner(t *testing.T) {
 				f.c.queue.Done(k)
 				f.c.queue.Forget(k)
 			}
-			f.c.handleChild(tt.obj)
+			f.c.handleChild(tt.obj, true)
 			got := ""
 			if f.c.queue.Len() > 0 {
 				got, _ = f.c.queue.Get()
@@ -378,6 +382,7 @@ func (panicking) reconcile(context.Context, *Controller, *v1alpha1.OpenTelemetry
 	panic("boom")
 }
 func (panicking) cleanup(context.Context, *Controller, string, string) error { return nil }
+func (panicking) role() kindRole                                             { return roleOther }
 
 func TestPanicBecomesRetry(t *testing.T) {
 	f := newFixture(t, seed(t))

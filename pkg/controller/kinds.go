@@ -18,8 +18,9 @@ import (
 func childKinds() []reconciler {
 	return []reconciler{
 		&childKind[*corev1.ConfigMap]{
-			kind:    "ConfigMap",
-			desired: func(c *resources.Children) []*corev1.ConfigMap { return c.ConfigMaps },
+			kind:     "ConfigMap",
+			kindRole: roleConfig,
+			desired:  func(c *resources.Children) []*corev1.ConfigMap { return c.ConfigMaps },
 			get: func(c *Controller, ns, name string) (*corev1.ConfigMap, error) {
 				return c.scope(ns).ConfigMaps.Lister().ConfigMaps(ns).Get(name)
 			},
@@ -189,8 +190,9 @@ func childKinds() []reconciler {
 			preserve: preserveServiceAllocations,
 		},
 		&childKind[*appsv1.Deployment]{
-			kind:    "Deployment",
-			desired: func(c *resources.Children) []*appsv1.Deployment { return c.Deployments },
+			kind:     "Deployment",
+			kindRole: roleWorkload,
+			desired:  func(c *resources.Children) []*appsv1.Deployment { return c.Deployments },
 			get: func(c *Controller, ns, name string) (*appsv1.Deployment, error) {
 				return c.scope(ns).Deployments.Lister().Deployments(ns).Get(name)
 			},
@@ -213,8 +215,9 @@ func childKinds() []reconciler {
 			},
 		},
 		&childKind[*appsv1.StatefulSet]{
-			kind:    "StatefulSet",
-			desired: func(c *resources.Children) []*appsv1.StatefulSet { return c.StatefulSets },
+			kind:     "StatefulSet",
+			kindRole: roleWorkload,
+			desired:  func(c *resources.Children) []*appsv1.StatefulSet { return c.StatefulSets },
 			get: func(c *Controller, ns, name string) (*appsv1.StatefulSet, error) {
 				return c.scope(ns).StatefulSets.Lister().StatefulSets(ns).Get(name)
 			},
@@ -237,8 +240,9 @@ func childKinds() []reconciler {
 			},
 		},
 		&childKind[*appsv1.DaemonSet]{
-			kind:    "DaemonSet",
-			desired: func(c *resources.Children) []*appsv1.DaemonSet { return c.DaemonSets },
+			kind:     "DaemonSet",
+			kindRole: roleWorkload,
+			desired:  func(c *resources.Children) []*appsv1.DaemonSet { return c.DaemonSets },
 			get: func(c *Controller, ns, name string) (*appsv1.DaemonSet, error) {
 				return c.scope(ns).DaemonSets.Lister().DaemonSets(ns).Get(name)
 			},

@@ -19,18 +19,21 @@ import (
 // maxMessage keeps condition messages under the API's limit (32768).
 const maxMessage = 4096
 
-// newStatus computes the status col should have after a sync. children is nil when the spec could not be built;
-// then only the condition and observedGeneration change, and the rest still describes the last good children.
+// newStatus computes the status col should have after a full sync. children is nil when the spec could not be
+// built; then the Reconciled condition and observedGeneration change, and the image, selector and placeholder still
+// describe the last good children.
 func (c *Controller) newStatus(col *v1alpha1.OpenTelemetryCollector, children *resources.Children, r *result, buildErr, reconcileErr error) v1alpha1.OpenTelemetryCollectorStatus {
 	st := *col.Status.DeepCopy()
 	st.ObservedGeneration = col.Generation
-	cond := metav1.Condition{Type: ConditionReady, ObservedGeneration: col.Generation}
+	cond := metav1.Condition{Type: ConditionReconciled, ObservedGeneration: col.Generation}
 	switch {
 	case buildErr != nil:
 		cond.Status, cond.Reason, cond.Message = metav1.ConditionFalse, ReasonInvalidConfig, buildMessage(buildErr)
 	case len(r.conflicts) > 0:
 		cond.Status, cond.Reason = metav1.ConditionFalse, ReasonChildConflict
 		cond.Message = strings.Join(r.conflicts, "; ") + "; rename or delete it, the operator leaves it alone"
+	case errors.Is(reconcileErr, errConfigFailed):
+		cond.Status, cond.Reason, cond.Message = metav1.ConditionFalse, ReasonConfigFailed, reconcileErr.Error()
 	case reconcileErr != nil:
 		cond.Status, cond.Reason, cond.Message = metav1.ConditionFalse, ReasonReconcileFailed, reconcileErr.Error()
 	default:
@@ -39,36 +42,54 @@ func (c *Controller) newStatus(col *v1alpha1.OpenTelemetryCollector, children *r
 	if len(cond.Message) > maxMessage {
 		cond.Message = cond.Message[:maxMessage]
 	}
-	old := meta.FindStatusCondition(col.Status.Conditions, ConditionReady)
+	old := meta.FindStatusCondition(col.Status.Conditions, ConditionReconciled)
 	if cond.Status == metav1.ConditionFalse && (old == nil || old.Reason != cond.Reason || old.Message != cond.Message) {
-		// One Event per new problem, not one per resync.
+		// One Event per new problem, not one per retry.
 		c.recorder.Event(col, "Warning", cond.Reason, cond.Message)
 	}
 	meta.SetStatusCondition(&st.Conditions, cond)
+	// Earlier releases called it Ready, which read as "the collector runs"; Available says that now.
+	meta.RemoveStatusCondition(&st.Conditions, "Ready")
+	if children != nil {
+		st.Image = children.CollectorImage
+		st.Scale.Selector = children.ScaleSelector
+		st.CollectorIDPlaceholder = children.CollectorIDPlaceholder
+	}
+	c.refreshStatus(col, &st)
+	return st
+}
+
+// refreshStatus sets what the caches say about the running children: replica counts, the Available condition and
+// the target allocator's last report. It depends on nothing a full sync computes, so status-only syncs use it too.
+func (c *Controller) refreshStatus(col *v1alpha1.OpenTelemetryCollector, st *v1alpha1.OpenTelemetryCollectorStatus) {
 	// Independent of the children: the target allocator's last report holds also while the spec is invalid.
 	if pcr := prometheusCRCondition(col, c.targetAllocatorEvents(col)); pcr != nil {
 		meta.SetStatusCondition(&st.Conditions, *pcr)
 	} else {
 		meta.RemoveStatusCondition(&st.Conditions, ConditionPrometheusCRDiscovery)
 	}
-	if children == nil {
-		return st
-	}
-
-	st.Image = children.CollectorImage
-	st.Scale.Selector = children.ScaleSelector
-	st.CollectorIDPlaceholder = children.CollectorIDPlaceholder
-	st.Replicas, st.ReadyReplicas = c.workloadReplicas(col)
+	w := c.collectorWorkload(col)
+	st.Replicas, st.ReadyReplicas = w.replicas, w.ready
+	var ta *workloadState
 	if col.Spec.TargetAllocator.Enabled {
-		ta := &v1alpha1.TargetAllocatorStatus{}
-		if d, err := c.scope(col.Namespace).Deployments.Lister().Deployments(col.Namespace).Get(resources.TargetAllocatorName(col.Name)); err == nil && metav1.IsControlledBy(d, col) {
-			ta.Replicas, ta.ReadyReplicas = d.Status.Replicas, d.Status.ReadyReplicas
-		}
-		st.TargetAllocator = ta
+		ta = c.targetAllocatorWorkload(col)
+		st.TargetAllocator = &v1alpha1.TargetAllocatorStatus{Replicas: ta.replicas, ReadyReplicas: ta.ready}
 	} else {
 		st.TargetAllocator = nil
 	}
-	return st
+	avail := metav1.Condition{Type: ConditionAvailable, ObservedGeneration: st.ObservedGeneration}
+	switch {
+	case !w.available:
+		avail.Status, avail.Reason, avail.Message = metav1.ConditionFalse, ReasonCollectorNotReady, w.message
+	case ta != nil && !ta.available:
+		avail.Status, avail.Reason, avail.Message = metav1.ConditionFalse, ReasonTargetAllocatorNotReady, ta.message
+	default:
+		avail.Status, avail.Reason, avail.Message = metav1.ConditionTrue, ReasonAvailable, w.message
+		if ta != nil {
+			avail.Message += "; " + ta.message
+		}
+	}
+	meta.SetStatusCondition(&st.Conditions, avail)
 }
 
 // buildMessage is the condition message of a build error: a config rewrite error verbatim (it is written for
@@ -81,25 +102,77 @@ func buildMessage(err error) string {
 	return err.Error()
 }
 
-// workloadReplicas reads the collector pods' counts from the workload of the current mode.
-func (c *Controller) workloadReplicas(col *v1alpha1.OpenTelemetryCollector) (int32, int32) {
+// workloadState is what a workload's status says about its pods.
+type workloadState struct {
+	replicas, ready int32
+	available       bool
+	message         string
+}
+
+// collectorWorkload reads the collector pods' state from the workload of the current mode. Available means what
+// `kubectl rollout status` waits for: the controller saw the current spec, and every desired pod is updated and
+// ready (available, for a Deployment or DaemonSet).
+func (c *Controller) collectorWorkload(col *v1alpha1.OpenTelemetryCollector) *workloadState {
 	s := c.scope(col.Namespace)
 	name := resources.CollectorName(col.Name)
 	switch col.Spec.Mode {
 	case v1alpha1.ModeStatefulSet:
-		if o, err := s.StatefulSets.Lister().StatefulSets(col.Namespace).Get(name); err == nil && metav1.IsControlledBy(o, col) {
-			return o.Status.Replicas, o.Status.ReadyReplicas
+		o, err := s.StatefulSets.Lister().StatefulSets(col.Namespace).Get(name)
+		if err != nil || !metav1.IsControlledBy(o, col) {
+			return missing("collector StatefulSet", name)
 		}
+		return podsState("collector StatefulSet", o.Generation, o.Status.ObservedGeneration, desired(o.Spec.Replicas),
+			o.Status.Replicas, o.Status.UpdatedReplicas, o.Status.ReadyReplicas, o.Status.ReadyReplicas)
 	case v1alpha1.ModeDaemonSet:
-		if o, err := s.DaemonSets.Lister().DaemonSets(col.Namespace).Get(name); err == nil && metav1.IsControlledBy(o, col) {
-			return o.Status.DesiredNumberScheduled, o.Status.NumberReady
+		o, err := s.DaemonSets.Lister().DaemonSets(col.Namespace).Get(name)
+		if err != nil || !metav1.IsControlledBy(o, col) {
+			return missing("collector DaemonSet", name)
 		}
+		return podsState("collector DaemonSet", o.Generation, o.Status.ObservedGeneration, o.Status.DesiredNumberScheduled,
+			o.Status.DesiredNumberScheduled, o.Status.UpdatedNumberScheduled, o.Status.NumberReady, o.Status.NumberAvailable)
 	default:
-		if o, err := s.Deployments.Lister().Deployments(col.Namespace).Get(name); err == nil && metav1.IsControlledBy(o, col) {
-			return o.Status.Replicas, o.Status.ReadyReplicas
-		}
+		return c.deploymentState(col, "collector Deployment", name)
 	}
-	return 0, 0
+}
+
+func (c *Controller) targetAllocatorWorkload(col *v1alpha1.OpenTelemetryCollector) *workloadState {
+	return c.deploymentState(col, "target allocator Deployment", resources.TargetAllocatorName(col.Name))
+}
+
+func (c *Controller) deploymentState(col *v1alpha1.OpenTelemetryCollector, what, name string) *workloadState {
+	o, err := c.scope(col.Namespace).Deployments.Lister().Deployments(col.Namespace).Get(name)
+	if err != nil || !metav1.IsControlledBy(o, col) {
+		return missing(what, name)
+	}
+	return podsState(what, o.Generation, o.Status.ObservedGeneration, desired(o.Spec.Replicas),
+		o.Status.Replicas, o.Status.UpdatedReplicas, o.Status.ReadyReplicas, o.Status.AvailableReplicas)
+}
+
+func missing(what, name string) *workloadState {
+	return &workloadState{message: fmt.Sprintf("%s %s does not exist", what, name)}
+}
+
+func desired(replicas *int32) int32 {
+	if replicas == nil {
+		return 1
+	}
+	return *replicas
+}
+
+func podsState(what string, generation, observed int64, want, replicas, updated, ready, available int32) *workloadState {
+	st := &workloadState{replicas: replicas, ready: ready}
+	switch {
+	case observed < generation:
+		st.message = fmt.Sprintf("%s: the workload controller has not seen the current spec yet", what)
+	case updated < want:
+		st.message = fmt.Sprintf("%s: %d of %d pods updated", what, updated, want)
+	case ready < want || available < want:
+		st.message = fmt.Sprintf("%s: %d of %d pods ready", what, min(ready, available), want)
+	default:
+		st.available = true
+		st.message = fmt.Sprintf("%s: %d of %d pods ready", what, min(ready, available), want)
+	}
+	return st
 }
 
 // writeStatus writes the status through the status subresource, only when it changed: the informer delivers our

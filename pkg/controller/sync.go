@@ -9,32 +9,60 @@ import (
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	"k8s.io/client-go/tools/cache"
 
+	"github.com/otelcol-operator/otelcol-operator/apis/opentelemetry/v1alpha1"
 	"github.com/otelcol-operator/otelcol-operator/pkg/resources"
 )
+
+// conflictError is a sync's result when a child's name is taken by an object the collector does not control. It
+// is retried with a backoff capped at maxConflictDelay: the foreign object is not in the label-filtered caches, so
+// no event says when it is gone.
+type conflictError struct{ conflicts []string }
+
+func (e *conflictError) Error() string {
+	return fmt.Sprintf("%d children conflict with objects this collector does not control", len(e.conflicts))
+}
+
+// errConfigFailed says why workloads were not written in a sync.
+var errConfigFailed = errors.New("the collector's ConfigMap could not be written, so its workload was left as it is")
+
+// collector returns the cached collector of key, nil when it is gone or not watched.
+func (c *Controller) collector(key string) (*v1alpha1.OpenTelemetryCollector, string, string, error) {
+	ns, name, err := cache.SplitMetaNamespaceKey(key)
+	if err != nil {
+		utilruntime.HandleError(fmt.Errorf("invalid key %q: %w", key, err))
+		return nil, "", "", nil
+	}
+	if !c.watched(ns) {
+		return nil, ns, name, nil
+	}
+	col, err := c.scope(ns).Collectors.Lister().OpenTelemetryCollectors(ns).Get(name)
+	if apierrors.IsNotFound(err) {
+		return nil, ns, name, nil
+	}
+	if err != nil {
+		return nil, ns, name, fmt.Errorf("getting collector %s from the cache: %w", key, err)
+	}
+	return col, ns, name, nil
+}
 
 // sync brings one collector's children and status in line with its spec. It reads only from the caches; the
 // collector from the cache is never modified (Build and status work on copies).
 func (c *Controller) sync(ctx context.Context, key string) error {
-	ns, name, err := cache.SplitMetaNamespaceKey(key)
+	cached, ns, name, err := c.collector(key)
 	if err != nil {
-		utilruntime.HandleError(fmt.Errorf("invalid key %q: %w", key, err))
-		return nil
+		return err
 	}
-	if !c.watched(ns) {
-		return nil
-	}
-	cached, err := c.scope(ns).Collectors.Lister().OpenTelemetryCollectors(ns).Get(name)
-	if apierrors.IsNotFound(err) {
+	if cached == nil {
+		if ns == "" || !c.watched(ns) {
+			return nil
+		}
 		// Namespaced children go with their owner through the garbage collector; cluster-scoped ones cannot
-		// have a namespaced owner, so they are deleted here, found by their instance label.
+		// have a namespaced owner, so they are deleted here, found by their instance label and owner annotations.
 		var errs []error
 		for _, k := range c.kinds {
 			errs = append(errs, k.cleanup(ctx, c, ns, name))
 		}
 		return errors.Join(errs...)
-	}
-	if err != nil {
-		return fmt.Errorf("getting collector %s from the cache: %w", key, err)
 	}
 	if cached.DeletionTimestamp != nil {
 		// Being deleted: recreating children now would only race the garbage collector.
@@ -50,14 +78,42 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 
 	r := &result{}
 	var errs []error
+	configFailed := false
 	for _, k := range c.kinds {
-		if err := k.reconcile(ctx, c, col, children, r); err != nil {
+		if k.role() == roleWorkload && configFailed {
+			continue
+		}
+		before := len(r.conflicts)
+		err := k.reconcile(ctx, c, col, children, r)
+		if err != nil {
 			errs = append(errs, err)
 		}
+		if k.role() == roleConfig && (err != nil || len(r.conflicts) > before) {
+			configFailed = true
+		}
+	}
+	if configFailed {
+		errs = append(errs, errConfigFailed)
 	}
 	reconcileErr := errors.Join(errs...)
 	if err := c.writeStatus(ctx, cached, c.newStatus(col, children, r, nil, reconcileErr)); err != nil {
 		errs = append(errs, err)
 	}
+	if len(errs) == 0 && len(r.conflicts) > 0 {
+		return &conflictError{conflicts: r.conflicts}
+	}
 	return errors.Join(errs...)
+}
+
+// syncStatus refreshes only what the caches say about the running children (replica counts, Available, the
+// target allocator's report): for updates that cannot change the children (our own status writes, a child's
+// status), so they cost no rebuild of the config and no write of a child.
+func (c *Controller) syncStatus(ctx context.Context, key string) error {
+	cached, _, _, err := c.collector(key)
+	if err != nil || cached == nil || cached.DeletionTimestamp != nil {
+		return err
+	}
+	st := *cached.Status.DeepCopy()
+	c.refreshStatus(cached, &st)
+	return c.writeStatus(ctx, cached, st)
 }

@@ -24,6 +24,7 @@ func Build(col *v1alpha1.OpenTelemetryCollector, opts Options) (*Children, error
 		var err error
 		config, err = configrewrite.RewriteCollectorConfig(col.Spec.Config, configrewrite.Options{
 			CollectorName:          col.Name,
+			TargetAllocatorService: TargetAllocatorName(col.Name),
 			CollectorIDPlaceholder: placeholder,
 			PrometheusCR:           col.Spec.TargetAllocator.PrometheusCR.Enabled,
 			TLS:                    collectorTLSFiles(col, opts),

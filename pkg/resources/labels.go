@@ -3,6 +3,8 @@ package resources
 import (
 	"maps"
 
+	"k8s.io/apimachinery/pkg/util/validation"
+
 	"github.com/otelcol-operator/otelcol-operator/apis/opentelemetry/v1alpha1"
 )
 
@@ -21,10 +23,32 @@ const (
 	ComponentTargetAllocator = "opentelemetry-targetallocator"
 )
 
-// InstanceValue is the instance label of every child of a collector: "<namespace>.<name>". Namespaces cannot
-// contain dots, so the controller splits it at the first dot to find the owner of a cluster-scoped child.
+// Annotations that name the collector of a cluster-scoped child, which cannot carry a namespaced owner reference.
+// The owner is read from them, never parsed out of the child's name or the (possibly truncated) instance label.
+const (
+	AnnotationOwnerNamespace = "opentelemetry.io/collector-namespace"
+	AnnotationOwnerName      = "opentelemetry.io/collector-name"
+)
+
+// InstanceValue is the instance label of every child of a collector: "<namespace>.<name>" as the reference sets
+// it, or, when that exceeds a label value's 63 characters, its first 54 characters, a dash and a hash of the whole.
 func InstanceValue(col *v1alpha1.OpenTelemetryCollector) string {
-	return col.Namespace + "." + col.Name
+	return InstanceLabelValue(col.Namespace, col.Name)
+}
+
+// InstanceLabelValue is InstanceValue for a collector known by namespace and name.
+func InstanceLabelValue(namespace, name string) string {
+	v := namespace + "." + name
+	if len(v) <= validation.LabelValueMaxLength {
+		return v
+	}
+	h := nameHash(namespace + "/" + name)
+	return v[:validation.LabelValueMaxLength-len(h)-1] + "-" + h
+}
+
+// ClusterOwnerAnnotations are the annotations every cluster-scoped child of col carries.
+func ClusterOwnerAnnotations(col *v1alpha1.OpenTelemetryCollector) map[string]string {
+	return map[string]string{AnnotationOwnerNamespace: col.Namespace, AnnotationOwnerName: col.Name}
 }
 
 // SelectorLabels are the labels that select a component's pods. They leave out the name label so the selector of

@@ -78,7 +78,7 @@ func waitReady(t *testing.T, ctx context.Context, ns, name string, status metav1
 	var got metav1.Condition
 	eventually(t, fmt.Sprintf("Ready=%s/%s", status, reason), func() error {
 		c := getCollector(t, ctx, ns, name)
-		cond := meta.FindStatusCondition(c.Status.Conditions, controller.ConditionReady)
+		cond := meta.FindStatusCondition(c.Status.Conditions, controller.ConditionReconciled)
 		if cond == nil {
 			return fmt.Errorf("no Ready condition")
 		}
