@@ -35,9 +35,10 @@ import (
 )
 
 const (
-	operatorUser   = "system:serviceaccount:otelcol-operator-system:otelcol-operator"
-	collectorImage = "otel/opentelemetry-collector-contrib:0.165.0"
-	taImage        = "ghcr.io/otelcol-operator/target-allocator:0.1.0"
+	ownerRefsAdmission = "OwnerReferencesPermissionEnforcement"
+	operatorUser       = "system:serviceaccount:otelcol-operator-system:otelcol-operator"
+	collectorImage     = "otel/opentelemetry-collector-contrib:0.165.0"
+	taImage            = "ghcr.io/otelcol-operator/target-allocator:0.1.0"
 )
 
 var (
@@ -55,7 +56,10 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
-	env, err := testenv.Start()
+	// OwnerReferencesPermissionEnforcement (on in OpenShift) lets only who may update a collector's finalizers
+	// create children with blockOwnerDeletion: with it on, every child this suite sees created proves the
+	// operator's ClusterRole holds that right.
+	env, err := testenv.StartWithAdmissionPlugins([]string{ownerRefsAdmission})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -181,8 +185,9 @@ func (t countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return t.next.RoundTrip(r)
 }
 
-// startOperator wires the controller as cmd/operator does, impersonating the operator's service account, with a
-// short resync so the quiet-steady-state test sees many resyncs.
+// startOperator wires the controller as cmd/operator does, impersonating the operator's service account. Informer
+// resync is off, so every drift, change and conflict test proves an event handler (or the conflict backoff), not
+// a periodic full check.
 func startOperator(ctx context.Context, adminCfg *rest.Config) (func(), error) {
 	cfg := rest.CopyConfig(adminCfg)
 	cfg.Impersonate = rest.ImpersonationConfig{UserName: operatorUser}
@@ -202,7 +207,7 @@ func startOperator(ctx context.Context, adminCfg *rest.Config) (func(), error) {
 	broadcaster.StartRecordingToSink(&typedcorev1.EventSinkImpl{Interface: kube.CoreV1().Events("")})
 	recorder := broadcaster.NewRecorder(scheme, corev1.EventSource{Component: "otelcol-operator"})
 
-	const resync = time.Second
+	const resync = 0
 	managed := informers.WithTweakListOptions(func(lo *metav1.ListOptions) { lo.LabelSelector = controller.ManagedBySelector })
 	otelFactory := otelinformers.NewSharedInformerFactory(otel, resync)
 	kubeFactory := informers.NewSharedInformerFactoryWithOptions(kube, resync, managed)

@@ -188,9 +188,9 @@ func TestSeedExample(t *testing.T) {
 	}
 	waitEvent(t, ctx, ns, seedName, controller.ReasonCreated)
 
-	// Quiet steady state: informers resync every second here, so this window holds several resyncs of the
-	// collector and its children. Other tests' collectors may be converging concurrently only if run in parallel,
-	// which this suite does not do.
+	// Quiet steady state: no write for a converged collector (our own status writes and Events come back as
+	// updates and must not cause more). Other tests' collectors may be converging concurrently only if run in
+	// parallel, which this suite does not do.
 	before := operatorWrites.Load()
 	time.Sleep(4 * time.Second)
 	if n := operatorWrites.Load() - before; n != 0 {
@@ -427,7 +427,7 @@ func TestInvalidConfigKeepsChildren(t *testing.T) {
 	if ev.Type != corev1.EventTypeWarning || ev.Message != rewriteErr.Error() {
 		t.Errorf("event = %s %q", ev.Type, ev.Message)
 	}
-	time.Sleep(2 * time.Second) // several resyncs
+	time.Sleep(2 * time.Second) // our own status write and its echo
 	if err := allExist(seedChildren(ctx, ns)); err != nil {
 		t.Errorf("children lost after an invalid config: %v", err)
 	}

@@ -38,6 +38,12 @@ func RepoRoot() string {
 // Start builds the control plane when needed (KUBEBUILDER_ASSETS overrides), starts it and installs every CRD
 // in manifests/crd and in extraCRDDirs (paths relative to the repository root), waiting until they are served.
 func Start(extraCRDDirs ...string) (*Env, error) {
+	return StartWithAdmissionPlugins(nil, extraCRDDirs...)
+}
+
+// StartWithAdmissionPlugins is Start with extra kube-apiserver admission plugins enabled (for example
+// OwnerReferencesPermissionEnforcement, which OpenShift enables and a plain API server does not).
+func StartWithAdmissionPlugins(plugins []string, extraCRDDirs ...string) (*Env, error) {
 	assets, err := assetsDir()
 	if err != nil {
 		return nil, err
@@ -46,6 +52,9 @@ func Start(extraCRDDirs ...string) (*Env, error) {
 		BinaryAssetsDirectory: assets,
 		CRDDirectoryPaths:     crdDirs(extraCRDDirs),
 		ErrorIfCRDPathMissing: true,
+	}
+	if len(plugins) > 0 {
+		env.ControlPlane.GetAPIServer().Configure().Append("enable-admission-plugins", plugins...)
 	}
 	cfg, err := env.Start()
 	if err != nil {

@@ -56,6 +56,9 @@ const (
 // +kubebuilder:printcolumn:name="Desired",type=integer,JSONPath=`.spec.replicas`
 // +kubebuilder:printcolumn:name="Ready",type=integer,JSONPath=`.status.readyReplicas`
 // +kubebuilder:printcolumn:name="TA",type=boolean,JSONPath=`.spec.targetAllocator.enabled`
+// +kubebuilder:printcolumn:name="Reconciled",type=string,JSONPath=`.status.conditions[?(@.type=="Reconciled")].status`
+// +kubebuilder:printcolumn:name="Available",type=string,JSONPath=`.status.conditions[?(@.type=="Available")].status`
+// +kubebuilder:printcolumn:name="Image",type=string,JSONPath=`.status.image`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type OpenTelemetryCollector struct {
 	metav1.TypeMeta   `json:",inline"`
@@ -408,8 +411,9 @@ type PrometheusCRSpec struct {
 
 // OpenTelemetryCollectorStatus is the observed state of a collector, written only by the operator.
 type OpenTelemetryCollectorStatus struct {
-	// Conditions: Ready tells whether the children match the spec, with the reason when they cannot;
-	// PrometheusCRDiscovery (with prometheusCR enabled) reports what the target allocator found wrong with the
+	// Conditions: Reconciled tells whether the children match the spec, with the reason when they cannot;
+	// Available whether the collector pods are ready as desired (and the target allocator available), what
+	// `kubectl wait --for=condition=Available` waits for; PrometheusCRDiscovery (with prometheusCR enabled) reports what the target allocator found wrong with the
 	// selected monitors, naming them.
 	// +listType=map
 	// +listMapKey=type
