@@ -27,8 +27,9 @@ import (
 //
 // OpenTelemetryCollectorStatus is the observed state of a collector, written only by the operator.
 type OpenTelemetryCollectorStatusApplyConfiguration struct {
-	// Conditions: Ready tells whether the children match the spec, with the reason when they cannot;
-	// PrometheusCRDiscovery (with prometheusCR enabled) reports what the target allocator found wrong with the
+	// Conditions: Reconciled tells whether the children match the spec, with the reason when they cannot;
+	// Available whether the collector pods are ready as desired (and the target allocator available), what
+	// `kubectl wait --for=condition=Available` waits for; PrometheusCRDiscovery (with prometheusCR enabled) reports what the target allocator found wrong with the
 	// selected monitors, naming them.
 	Conditions []v1.ConditionApplyConfiguration `json:"conditions,omitempty"`
 	// ObservedGeneration is the spec generation the status describes.
