@@ -157,8 +157,11 @@ func (c *Controller) watchChildren(inf cache.SharedIndexInformer) error {
 func collectorChanged(old, obj any) bool {
 	o, ok1 := old.(metav1.Object)
 	n, ok2 := obj.(metav1.Object)
-	if !ok1 || !ok2 || o.GetResourceVersion() == n.GetResourceVersion() {
+	if !ok1 || !ok2 {
 		return true
+	}
+	if rv := n.GetResourceVersion(); rv != "" && rv == o.GetResourceVersion() {
+		return true // a resync: an API server never sends an empty resourceVersion
 	}
 	return o.GetGeneration() != n.GetGeneration() ||
 		!maps.Equal(o.GetLabels(), n.GetLabels()) || !maps.Equal(o.GetAnnotations(), n.GetAnnotations()) ||

@@ -171,6 +171,11 @@ func TestSeedConvergesAndResyncIsQuiet(t *testing.T) {
 		"create deployments/", "create statefulsets/", "create poddisruptionbudgets/",
 		"update opentelemetrycollectors/status",
 	}
+	// Available's message may change once the created workloads reach the cache ("does not exist" -> "0 of 1"):
+	// a second status write, depending on timing.
+	if n := len(writes); n == len(wantCreates)+1 && writes[n-1] == writes[n-2] {
+		writes = writes[:n-1]
+	}
 	if diff := cmp.Diff(wantCreates, writes); diff != "" {
 		t.Errorf("writes to converge (-want +got):\n%s", diff)
 	}

@@ -13,6 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	k8stesting "k8s.io/client-go/testing"
+	"k8s.io/client-go/util/workqueue"
 
 	"github.com/otelcol-operator/otelcol-operator/apis/opentelemetry/v1alpha1"
 	"github.com/otelcol-operator/otelcol-operator/pkg/resources"
@@ -28,13 +29,19 @@ func TestRemovedLabelsAreRestored(t *testing.T) {
 		t.Fatal(err)
 	}
 	cm.Labels = nil
-	if _, err := f.kube.CoreV1().ConfigMaps("default").Update(f.ctx, cm, metav1.UpdateOptions{}); err != nil {
+	updated, err := f.kube.CoreV1().ConfigMaps("default").Update(f.ctx, cm, metav1.UpdateOptions{})
+	if err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, func() bool {
-		_, err := f.c.scope("default").ConfigMaps.Lister().ConfigMaps("default").Get(name)
-		return err != nil
+		c, err := f.c.scope("default").ConfigMaps.Lister().ConfigMaps("default").Get(name)
+		return err == nil && c.ResourceVersion == updated.ResourceVersion
 	})
+	// A real API server's watch filtered by label drops the object now; the fake's watch does not filter, so
+	// drop it from the cache as the informer would.
+	if err := f.c.scope("default").ConfigMaps.Informer().GetIndexer().Delete(updated); err != nil {
+		t.Fatal(err)
+	}
 	f.writes()
 	f.converge()
 	got, _ := f.kube.CoreV1().ConfigMaps("default").Get(f.ctx, name, metav1.GetOptions{})
@@ -104,7 +111,10 @@ func TestConfigFailureHoldsWorkloads(t *testing.T) {
 	if _, err := f.otel.OpentelemetryV1alpha1().OpenTelemetryCollectors("default").Update(f.ctx, col, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, func() bool { return f.collector().Generation == col.Generation })
+	waitFor(t, func() bool {
+		c, err := f.c.scope("default").Collectors.Lister().OpenTelemetryCollectors("default").Get(col.Name)
+		return err == nil && c.Generation == col.Generation
+	})
 	f.writes()
 	err := f.c.sync(f.ctx, seedKey)
 	if err == nil || !errors.Is(err, errConfigFailed) {
@@ -137,7 +147,10 @@ func TestFailureIsNotRetriedFasterThanTheRateLimiter(t *testing.T) {
 	f := newFixture(t, seed(t))
 	k := &counting{}
 	f.c.kinds = append(f.c.kinds, k)
-	f.c.enqueue(seedKey, true)
+	// Delays long enough that a loaded machine cannot pass them while the test runs its steps.
+	f.c.limiter = workqueue.NewTypedItemExponentialFailureRateLimiter[string](300*time.Millisecond, 10*time.Second)
+	// The informer's initial add event (a new collector: a full sync) arrives asynchronously; take it first.
+	waitFor(t, func() bool { return f.c.queue.Len() == 1 })
 	f.c.processNextWorkItem(f.ctx)
 	if k.n != 1 {
 		t.Fatalf("full syncs = %d, want 1", k.n)
@@ -150,9 +163,9 @@ func TestFailureIsNotRetriedFasterThanTheRateLimiter(t *testing.T) {
 	if k.n != 1 {
 		t.Errorf("full syncs = %d after status-only updates, want 1: the failure was retried around the rate limiter", k.n)
 	}
-	// The rate-limited retry (5 ms, then doubling) runs the full sync again.
-	time.Sleep(50 * time.Millisecond)
-	for f.c.queue.Len() > 0 {
+	// The rate-limited retry (300 ms, then doubling) runs the full sync again, once.
+	time.Sleep(400 * time.Millisecond)
+	for f.c.queue.Len() > 0 && k.n < 3 {
 		f.c.processNextWorkItem(f.ctx)
 	}
 	if k.n != 2 {
@@ -179,7 +192,7 @@ func TestCollectorStatusUpdateDoesNotRebuild(t *testing.T) {
 	if !collectorChanged(old, label) {
 		t.Error("a label change does not ask for a rebuild")
 	}
-	if !collectorChanged(old, old) {
+	if !collectorChanged(old, old.DeepCopy()) {
 		t.Error("a resync does not ask for the periodic full check")
 	}
 }
