@@ -43,6 +43,8 @@ type options struct {
 	targetAllocatorImage   string
 	collectorIDPlaceholder string
 	metricsAddr            string
+	// allowClusterWideTAs lets the operator bind the fixed cluster-wide ClusterRoles to target allocators.
+	allowClusterWideTAs bool
 }
 
 // inClusterNamespaceFile holds the pod's namespace in a cluster (mounted with the service account token).
@@ -76,6 +78,9 @@ func parseFlags(args []string) (*options, error) {
 	klogFlags := flag.NewFlagSet("klog", flag.ContinueOnError)
 	klog.InitFlags(klogFlags)
 	fs.AddGoFlagSet(klogFlags)
+	fs.BoolVar(&o.allowClusterWideTAs, "allow-cluster-wide-target-allocators", false,
+		"bind the fixed ClusterRoles otelcol-operator-targetallocator-discovery and -monitoring to target allocators whose config reads beyond their namespace; "+
+			"every collector author then reads those objects (never Secrets) cluster-wide. Off, target allocators read their own namespace only")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -145,7 +150,8 @@ func main() {
 func run(ctx context.Context, o *options) error {
 	logger := klog.FromContext(ctx)
 	logger.Info("Starting operator", "version", version.Version, "namespaces", o.namespaces, "workers", o.workers,
-		"leaderElect", o.leaderElect, "lease", o.leaseNamespace+"/"+o.leaseName, "collectorImage", o.collectorImage, "targetAllocatorImage", o.targetAllocatorImage)
+		"leaderElect", o.leaderElect, "lease", o.leaseNamespace+"/"+o.leaseName, "collectorImage", o.collectorImage, "targetAllocatorImage", o.targetAllocatorImage,
+		"allowClusterWideTargetAllocators", o.allowClusterWideTAs)
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

@@ -106,9 +106,10 @@ func newOperator(ctx context.Context, o *options, reg prometheus.Registerer) (*o
 		Cluster:    controller.ClusterInformersFrom(clusterFactory),
 		Recorder:   op.recorder,
 		Options: resources.Options{
-			CollectorImage:         o.collectorImage,
-			TargetAllocatorImage:   o.targetAllocatorImage,
-			CollectorIDPlaceholder: o.collectorIDPlaceholder,
+			CollectorImage:                   o.collectorImage,
+			TargetAllocatorImage:             o.targetAllocatorImage,
+			CollectorIDPlaceholder:           o.collectorIDPlaceholder,
+			AllowClusterWideTargetAllocators: o.allowClusterWideTAs,
 		},
 		Metrics: controller.NewMetrics(reg),
 	})

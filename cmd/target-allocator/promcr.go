@@ -45,6 +45,12 @@ func newPrometheusCR(ctx context.Context, restConfig *rest.Config, kube kubernet
 		monitoring: monitoringinformers.NewSharedInformerFactory(mon, 0),
 		core:       informers.NewSharedInformerFactory(kube, 0),
 	}
+	if allow := cfg.PrometheusCR.AllowNamespaces; len(allow) == 1 {
+		// One allowed namespace (the operator writes this when the target allocator may read only its own):
+		// watch only there, which is all a namespaced RoleBinding lets it list.
+		p.monitoring = monitoringinformers.NewSharedInformerFactoryWithOptions(mon, 0, monitoringinformers.WithNamespace(allow[0]))
+		p.core = informers.NewSharedInformerFactoryWithOptions(kube, 0, informers.WithNamespace(allow[0]))
+	}
 	collector := promcrwatch.CollectorRef(os.Getenv(promcrwatch.CollectorNameEnv), cfg.CollectorNamespace, cfg.CollectorSelector)
 	var recorder record.EventRecorder
 	if collector != nil {

@@ -51,6 +51,7 @@ func (c *Controller) newStatus(col *v1alpha1.OpenTelemetryCollector, children *r
 	// Earlier releases called it Ready, which read as "the collector runs"; Available says that now.
 	meta.RemoveStatusCondition(&st.Conditions, "Ready")
 	if children != nil {
+		c.setTargetAllocatorAccess(col, &st, children.TargetAllocatorAccess)
 		st.Image = children.CollectorImage
 		st.Scale.Selector = children.ScaleSelector
 		st.CollectorIDPlaceholder = children.CollectorIDPlaceholder

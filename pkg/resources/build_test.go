@@ -3,6 +3,7 @@ package resources
 import (
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -190,6 +191,9 @@ func render(t *testing.T, c *Children) string {
 	var b strings.Builder
 	b.WriteString("# collectorImage: " + c.CollectorImage + "\n# scaleSelector: " + c.ScaleSelector +
 		"\n# collectorIDPlaceholder: " + c.CollectorIDPlaceholder + "\n")
+	if a := c.TargetAllocatorAccess; a.Reason != "" {
+		b.WriteString(fmt.Sprintf("# targetAllocatorAccess: complete=%v %s: %s\n", a.Complete, a.Reason, a.Message))
+	}
 	for _, o := range objs {
 		y, err := yaml.Marshal(o)
 		if err != nil {
@@ -302,10 +306,13 @@ func TestNeedsClusterAccess(t *testing.T) {
 		name   string
 		config string
 		promCR bool
+		allow  []string
 		want   bool
 	}{
 		{name: "static only", config: head + "        static_configs: [{targets: ['a:1']}]\n"},
 		{name: "prometheus CR", config: head + "        static_configs: [{targets: ['a:1']}]\n", promCR: true, want: true},
+		{name: "prometheus CR in own namespace", config: head + "        static_configs: [{targets: ['a:1']}]\n", promCR: true, allow: []string{"obs"}},
+		{name: "prometheus CR in another namespace", config: head + "        static_configs: [{targets: ['a:1']}]\n", promCR: true, allow: []string{"obs", "other"}, want: true},
 		{name: "pods in all namespaces", config: head + "        kubernetes_sd_configs: [{role: pod}]\n", want: true},
 		{name: "pods in own namespace", config: head + "        kubernetes_sd_configs: [{role: pod, namespaces: {own_namespace: true}}]\n"},
 		{name: "pods in named own namespace", config: head + "        kubernetes_sd_configs: [{role: pod, namespaces: {names: [obs]}}]\n"},
@@ -319,12 +326,13 @@ func TestNeedsClusterAccess(t *testing.T) {
 			col := &v1alpha1.OpenTelemetryCollector{ObjectMeta: metav1.ObjectMeta{Name: "c", Namespace: "obs"}}
 			col.Spec.Config = tt.config
 			col.Spec.TargetAllocator.PrometheusCR.Enabled = tt.promCR
-			got, err := needsClusterAccess(col)
+			col.Spec.TargetAllocator.PrometheusCR.AllowNamespaces = tt.allow
+			needs, err := clusterAccessNeeds(col)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got != tt.want {
-				t.Errorf("needsClusterAccess = %v, want %v", got, tt.want)
+			if got := needs.any(); got != tt.want {
+				t.Errorf("clusterAccessNeeds = %+v, want any()=%v", needs, tt.want)
 			}
 		})
 	}

@@ -11,18 +11,21 @@ import (
 // its own lister. A kind's slice holds every object of that kind that should exist: anything else labelled as this
 // collector's child is no longer desired.
 type Children struct {
-	ConfigMaps           []*corev1.ConfigMap
-	Services             []*corev1.Service
-	ServiceAccounts      []*corev1.ServiceAccount
-	Deployments          []*appsv1.Deployment
-	StatefulSets         []*appsv1.StatefulSet
-	DaemonSets           []*appsv1.DaemonSet
+	ConfigMaps      []*corev1.ConfigMap
+	Services        []*corev1.Service
+	ServiceAccounts []*corev1.ServiceAccount
+	Deployments     []*appsv1.Deployment
+	StatefulSets    []*appsv1.StatefulSet
+	DaemonSets      []*appsv1.DaemonSet
+	// Roles stays empty: the TA's grants are RoleBindings to fixed ClusterRoles. The kind is kept so Roles that
+	// earlier versions created are deleted.
 	Roles                []*rbacv1.Role
 	RoleBindings         []*rbacv1.RoleBinding
 	PodDisruptionBudgets []*policyv1.PodDisruptionBudget
 
 	// Cluster-scoped: a namespaced collector cannot own them, so they carry no owner reference; the controller
 	// finds them by the instance label and deletes them when the collector goes.
+	// ClusterRoles stays empty for the same reason (earlier versions made one per TA, with cluster-wide Secret read).
 	ClusterRoles        []*rbacv1.ClusterRole
 	ClusterRoleBindings []*rbacv1.ClusterRoleBinding
 
@@ -30,4 +33,6 @@ type Children struct {
 	CollectorImage         string
 	ScaleSelector          string
 	CollectorIDPlaceholder string
+	// TargetAllocatorAccess is set when the target allocator is enabled.
+	TargetAllocatorAccess TargetAllocatorAccess
 }

@@ -74,6 +74,7 @@ func collectorPodTemplate(col *v1alpha1.OpenTelemetryCollector, opts Options, co
 		LivenessProbe:   liveness,
 		ReadinessProbe:  readiness,
 		Lifecycle:       col.Spec.Lifecycle,
+		SecurityContext: containerSecurityContext(col.Spec.SecurityContext, false),
 	}}
 	containers = append(containers, col.Spec.AdditionalContainers...)
 	return corev1.PodTemplateSpec{
@@ -94,6 +95,7 @@ func collectorPodTemplate(col *v1alpha1.OpenTelemetryCollector, opts Options, co
 			TerminationGracePeriodSeconds: col.Spec.TerminationGracePeriodSeconds,
 			HostNetwork:                   col.Spec.HostNetwork,
 			DNSPolicy:                     col.Spec.DNSPolicy,
+			SecurityContext:               podSecurityContext(col.Spec.PodSecurityContext),
 		},
 	}
 }

@@ -72,12 +72,13 @@ func FuzzNeedsClusterAccess(f *testing.F) {
 		col := &v1alpha1.OpenTelemetryCollector{ObjectMeta: metav1.ObjectMeta{Name: "c", Namespace: "obs"}}
 		col.Spec.Config = config
 		col.Spec.TargetAllocator.PrometheusCR.Enabled = promCR
-		got, err := needsClusterAccess(col)
+		needs, err := clusterAccessNeeds(col)
+		got := needs.any()
 		if promCR && !got {
 			t.Fatal("prometheusCR reads monitors in every selected namespace, yet no cluster access")
 		}
-		if err != nil && got {
-			t.Fatalf("error %v but cluster access %v", err, got)
+		if err != nil && len(needs.discoveryJobs) > 0 {
+			t.Fatalf("error %v but discovery jobs %v", err, needs.discoveryJobs)
 		}
 	})
 }

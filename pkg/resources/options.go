@@ -13,4 +13,8 @@ type Options struct {
 	// mounts its Secret and turns on its mTLS listener, and the collector mounts the client Secret and fetches its
 	// scrape configs, credentials included, over that listener.
 	TargetAllocatorTLS bool
+	// AllowClusterWideTargetAllocators lets the operator bind the fixed cluster-wide ClusterRoles (service
+	// discovery and monitors of every namespace, never Secrets) to target allocators whose config needs them.
+	// Off, every target allocator reads its own namespace only.
+	AllowClusterWideTargetAllocators bool
 }

@@ -24,6 +24,10 @@ const (
 // addTargetAllocator adds the TA's children: config, workload, Service, identity, RBAC and disruption budget.
 func addTargetAllocator(c *Children, col *v1alpha1.OpenTelemetryCollector, opts Options) error {
 	ta := col.Spec.TargetAllocator
+	needs, err := clusterAccessNeeds(col)
+	if err != nil {
+		return err
+	}
 	config, err := configrewrite.TargetAllocatorConfig(col.Spec.Config, taOptions(col, opts))
 	if err != nil {
 		return fmt.Errorf("building the target allocator config: %w", err)
@@ -40,11 +44,7 @@ func addTargetAllocator(c *Children, col *v1alpha1.OpenTelemetryCollector, opts 
 		c.ServiceAccounts = append(c.ServiceAccounts, serviceAccount(col, ComponentTargetAllocator, name))
 	}
 	c.PodDisruptionBudgets = append(c.PodDisruptionBudgets, taPodDisruptionBudget(col))
-	needsCluster, err := needsClusterAccess(col)
-	if err != nil {
-		return err
-	}
-	addTargetAllocatorRBAC(c, col, needsCluster)
+	addTargetAllocatorRBAC(c, col, opts, needs)
 	return nil
 }
 
@@ -71,6 +71,14 @@ func taOptions(col *v1alpha1.OpenTelemetryCollector, opts Options) configrewrite
 		strategy = string(v1alpha1.AllocationStrategyConsistentHashing)
 	}
 	p := ta.PrometheusCR
+	if p.Enabled && restrictedToOwnNamespace(col, opts) {
+		// The target allocator may read monitors (and the Secrets they reference) in its own namespace only, so
+		// it watches only there. Namespace selectors then have nothing to choose from: evaluating them would need
+		// cluster-wide namespace read, so they are left out (the TargetAllocatorAccess condition says so).
+		p.AllowNamespaces, p.DenyNamespaces = []string{col.Namespace}, nil
+		p.ServiceMonitorNamespaceSelector, p.PodMonitorNamespaceSelector = nil, nil
+		p.ProbeNamespaceSelector, p.ScrapeConfigNamespaceSelector = nil, nil
+	}
 	return configrewrite.TAOptions{
 		// The TA must find exactly this collector's pods: the selector labels, without the per-object name.
 		CollectorSelector:            SelectorLabels(col, ComponentCollector),
@@ -155,12 +163,15 @@ func taDeployment(col *v1alpha1.OpenTelemetryCollector, opts Options, config str
 						LivenessProbe:  probe("/livez", intstr.FromString("http"), ta.LivenessProbe),
 						ReadinessProbe: probe("/readyz", intstr.FromString("http"), ta.ReadinessProbe),
 						VolumeMounts:   mounts,
+						// The TA writes no file: a read-only root filesystem costs it nothing.
+						SecurityContext: containerSecurityContext(ta.SecurityContext, true),
 					}},
 					Volumes:                   volumes,
 					NodeSelector:              ta.NodeSelector,
 					Tolerations:               ta.Tolerations,
 					Affinity:                  ta.Affinity,
 					TopologySpreadConstraints: ta.TopologySpreadConstraints,
+					SecurityContext:           podSecurityContext(ta.PodSecurityContext),
 				},
 			},
 		},

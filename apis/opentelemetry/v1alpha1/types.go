@@ -132,6 +132,18 @@ type OpenTelemetryCollectorSpec struct {
 	// +optional
 	ServiceAccount string `json:"serviceAccount,omitempty"`
 
+	// PodSecurityContext of the collector pods. Fields left unset get the values the restricted Pod Security
+	// Standard asks for: runAsNonRoot true and the RuntimeDefault seccomp profile. Set a field explicitly (for
+	// example runAsNonRoot: false for a collector that must read host files as root) to override it.
+	// +optional
+	PodSecurityContext *corev1.PodSecurityContext `json:"podSecurityContext,omitempty"`
+
+	// SecurityContext of the collector container. Fields left unset get the restricted Pod Security Standard's
+	// values: allowPrivilegeEscalation false and capabilities dropping ALL. An explicit capabilities block
+	// replaces the default as a whole.
+	// +optional
+	SecurityContext *corev1.SecurityContext `json:"securityContext,omitempty"`
+
 	// PodAnnotations are added to the collector pods.
 	// +optional
 	PodAnnotations map[string]string `json:"podAnnotations,omitempty"`
@@ -261,9 +273,23 @@ type TargetAllocatorSpec struct {
 	// +optional
 	FilterStrategy FilterStrategy `json:"filterStrategy,omitempty"`
 
-	// ServiceAccount the target allocator runs as; empty means the operator creates <name>-targetallocator.
+	// ServiceAccount the target allocator runs as; empty means the operator creates <name>-targetallocator and
+	// binds the roles the target allocator needs to it. The operator binds nothing to an account it did not
+	// create: an account named here must be granted its rights by a namespace administrator (the
+	// TargetAllocatorAccess condition lists the ClusterRoles to bind).
 	// +optional
 	ServiceAccount string `json:"serviceAccount,omitempty"`
+
+	// PodSecurityContext of the target allocator pods. Fields left unset get the restricted Pod Security
+	// Standard's values: runAsNonRoot true and the RuntimeDefault seccomp profile.
+	// +optional
+	PodSecurityContext *corev1.PodSecurityContext `json:"podSecurityContext,omitempty"`
+
+	// SecurityContext of the target allocator container. Fields left unset get the restricted Pod Security
+	// Standard's values (allowPrivilegeEscalation false, capabilities dropping ALL) and a read-only root
+	// filesystem. An explicit capabilities block replaces the default as a whole.
+	// +optional
+	SecurityContext *corev1.SecurityContext `json:"securityContext,omitempty"`
 
 	// Resources of the target allocator container.
 	// +optional

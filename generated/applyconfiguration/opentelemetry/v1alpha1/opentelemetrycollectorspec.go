@@ -55,6 +55,14 @@ type OpenTelemetryCollectorSpecApplyConfiguration struct {
 	Affinity *v1.Affinity `json:"affinity,omitempty"`
 	// ServiceAccount the collector pods run as; empty means the operator creates <name>-collector.
 	ServiceAccount *string `json:"serviceAccount,omitempty"`
+	// PodSecurityContext of the collector pods. Fields left unset get the values the restricted Pod Security
+	// Standard asks for: runAsNonRoot true and the RuntimeDefault seccomp profile. Set a field explicitly (for
+	// example runAsNonRoot: false for a collector that must read host files as root) to override it.
+	PodSecurityContext *v1.PodSecurityContext `json:"podSecurityContext,omitempty"`
+	// SecurityContext of the collector container. Fields left unset get the restricted Pod Security Standard's
+	// values: allowPrivilegeEscalation false and capabilities dropping ALL. An explicit capabilities block
+	// replaces the default as a whole.
+	SecurityContext *v1.SecurityContext `json:"securityContext,omitempty"`
 	// PodAnnotations are added to the collector pods.
 	PodAnnotations map[string]string `json:"podAnnotations,omitempty"`
 	// Ports are added to the collector Service next to the ports found in the receivers' configuration.
@@ -225,6 +233,22 @@ func (b *OpenTelemetryCollectorSpecApplyConfiguration) WithAffinity(value v1.Aff
 // If called multiple times, the ServiceAccount field is set to the value of the last call.
 func (b *OpenTelemetryCollectorSpecApplyConfiguration) WithServiceAccount(value string) *OpenTelemetryCollectorSpecApplyConfiguration {
 	b.ServiceAccount = &value
+	return b
+}
+
+// WithPodSecurityContext sets the PodSecurityContext field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the PodSecurityContext field is set to the value of the last call.
+func (b *OpenTelemetryCollectorSpecApplyConfiguration) WithPodSecurityContext(value v1.PodSecurityContext) *OpenTelemetryCollectorSpecApplyConfiguration {
+	b.PodSecurityContext = &value
+	return b
+}
+
+// WithSecurityContext sets the SecurityContext field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the SecurityContext field is set to the value of the last call.
+func (b *OpenTelemetryCollectorSpecApplyConfiguration) WithSecurityContext(value v1.SecurityContext) *OpenTelemetryCollectorSpecApplyConfiguration {
+	b.SecurityContext = &value
 	return b
 }
 

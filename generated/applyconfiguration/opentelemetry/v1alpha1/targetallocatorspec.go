@@ -42,8 +42,18 @@ type TargetAllocatorSpecApplyConfiguration struct {
 	// FilterStrategy decides which discovered targets are allocated; relabel-config drops the targets that the
 	// job's relabel_configs drop, empty allocates every discovered target.
 	FilterStrategy *opentelemetryv1alpha1.FilterStrategy `json:"filterStrategy,omitempty"`
-	// ServiceAccount the target allocator runs as; empty means the operator creates <name>-targetallocator.
+	// ServiceAccount the target allocator runs as; empty means the operator creates <name>-targetallocator and
+	// binds the roles the target allocator needs to it. The operator binds nothing to an account it did not
+	// create: an account named here must be granted its rights by a namespace administrator (the
+	// TargetAllocatorAccess condition lists the ClusterRoles to bind).
 	ServiceAccount *string `json:"serviceAccount,omitempty"`
+	// PodSecurityContext of the target allocator pods. Fields left unset get the restricted Pod Security
+	// Standard's values: runAsNonRoot true and the RuntimeDefault seccomp profile.
+	PodSecurityContext *v1.PodSecurityContext `json:"podSecurityContext,omitempty"`
+	// SecurityContext of the target allocator container. Fields left unset get the restricted Pod Security
+	// Standard's values (allowPrivilegeEscalation false, capabilities dropping ALL) and a read-only root
+	// filesystem. An explicit capabilities block replaces the default as a whole.
+	SecurityContext *v1.SecurityContext `json:"securityContext,omitempty"`
 	// Resources of the target allocator container.
 	Resources *v1.ResourceRequirements `json:"resources,omitempty"`
 	// NodeSelector of the target allocator pods.
@@ -134,6 +144,22 @@ func (b *TargetAllocatorSpecApplyConfiguration) WithFilterStrategy(value opentel
 // If called multiple times, the ServiceAccount field is set to the value of the last call.
 func (b *TargetAllocatorSpecApplyConfiguration) WithServiceAccount(value string) *TargetAllocatorSpecApplyConfiguration {
 	b.ServiceAccount = &value
+	return b
+}
+
+// WithPodSecurityContext sets the PodSecurityContext field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the PodSecurityContext field is set to the value of the last call.
+func (b *TargetAllocatorSpecApplyConfiguration) WithPodSecurityContext(value v1.PodSecurityContext) *TargetAllocatorSpecApplyConfiguration {
+	b.PodSecurityContext = &value
+	return b
+}
+
+// WithSecurityContext sets the SecurityContext field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the SecurityContext field is set to the value of the last call.
+func (b *TargetAllocatorSpecApplyConfiguration) WithSecurityContext(value v1.SecurityContext) *TargetAllocatorSpecApplyConfiguration {
+	b.SecurityContext = &value
 	return b
 }
 
