@@ -219,7 +219,9 @@ func startOperator(ctx context.Context, adminCfg *rest.Config) (func(), error) {
 		Namespaces: []controller.NamespaceInformers{scope},
 		Cluster:    controller.ClusterInformersFrom(kubeFactory),
 		Recorder:   recorder,
-		Options:    resources.Options{CollectorImage: collectorImage, TargetAllocatorImage: taImage},
+		// Cluster-wide target allocators allowed, so cluster-scoped children are exercised (test/security covers
+		// the default).
+		Options: resources.Options{CollectorImage: collectorImage, TargetAllocatorImage: taImage, AllowClusterWideTargetAllocators: true},
 	})
 	if err != nil {
 		return nil, err

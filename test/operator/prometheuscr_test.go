@@ -54,22 +54,29 @@ func TestPrometheusCR(t *testing.T) {
 		t.Errorf("target_allocator = %v, want %v in\n%s", got, want, cm.Data[resources.CollectorConfigKey])
 	}
 
-	role, err := admin.RbacV1().Roles(ns).Get(ctx, resources.TargetAllocatorName(seedName), metav1.GetOptions{})
+	// Monitors and their Secrets in the namespace, monitors (not Secrets) cluster-wide: bindings to the fixed
+	// ClusterRoles (this suite's operator allows cluster-wide target allocators).
+	rb, err := admin.RbacV1().RoleBindings(ns).Get(ctx, resources.TargetAllocatorName(seedName)+"-prometheus-cr", metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	cluster, err := admin.RbacV1().ClusterRoles().Get(ctx, resources.ClusterTargetAllocatorName(ns, seedName), metav1.GetOptions{})
+	if rb.RoleRef.Name != resources.TargetAllocatorPrometheusCRClusterRole {
+		t.Errorf("RoleBinding refers to %s", rb.RoleRef.Name)
+	}
+	crb, err := admin.RbacV1().ClusterRoleBindings().Get(ctx, resources.ClusterTargetAllocatorName(ns, seedName)+"-monitoring", metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, rules := range [][]rbacv1.PolicyRule{role.Rules, cluster.Rules} {
+	if crb.RoleRef.Name != resources.TargetAllocatorMonitoringClusterRole {
+		t.Errorf("ClusterRoleBinding refers to %s", crb.RoleRef.Name)
+	}
+	for name, rules := range map[string][]rbacv1.PolicyRule{
+		rb.RoleRef.Name: resources.TargetAllocatorClusterRoleRules()[rb.RoleRef.Name], crb.RoleRef.Name: resources.TargetAllocatorClusterRoleRules()[crb.RoleRef.Name],
+	} {
 		for _, res := range []string{"servicemonitors", "podmonitors", "probes", "scrapeconfigs"} {
 			if !allows(rules, "monitoring.coreos.com", res, "watch") {
-				t.Errorf("no watch on %s in %v", res, rules)
+				t.Errorf("%s: no watch on %s in %v", name, res, rules)
 			}
-		}
-		if !allows(rules, "", "secrets", "watch") {
-			t.Errorf("no watch on secrets in %v", rules)
 		}
 	}
 
@@ -104,8 +111,8 @@ func TestPrometheusCR(t *testing.T) {
 		if cond := meta.FindStatusCondition(c.Status.Conditions, controller.ConditionPrometheusCRDiscovery); cond != nil {
 			return fmt.Errorf("condition %+v", cond)
 		}
-		if _, err := admin.RbacV1().ClusterRoles().Get(ctx, resources.ClusterTargetAllocatorName(ns, seedName), metav1.GetOptions{}); err == nil {
-			return fmt.Errorf("the TA ClusterRole is still there")
+		if _, err := admin.RbacV1().ClusterRoleBindings().Get(ctx, resources.ClusterTargetAllocatorName(ns, seedName)+"-monitoring", metav1.GetOptions{}); err == nil {
+			return fmt.Errorf("the TA's cluster-wide monitor binding is still there")
 		}
 		cm, err := admin.CoreV1().ConfigMaps(ns).Get(ctx, resources.CollectorName(seedName), metav1.GetOptions{})
 		if err != nil {

@@ -51,7 +51,6 @@ func seedChildren(ctx context.Context, ns string) map[string]func() (metav1.Obje
 		"ServiceAccount " + ta: func() (metav1.Object, error) {
 			return admin.CoreV1().ServiceAccounts(ns).Get(ctx, ta, metav1.GetOptions{})
 		},
-		"Role " + ta: func() (metav1.Object, error) { return admin.RbacV1().Roles(ns).Get(ctx, ta, metav1.GetOptions{}) },
 		"RoleBinding " + ta: func() (metav1.Object, error) {
 			return admin.RbacV1().RoleBindings(ns).Get(ctx, ta, metav1.GetOptions{})
 		},
@@ -493,11 +492,8 @@ func TestDeleteCollector(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, "every child exists", func() error { return allExist(seedChildren(ctx, ns)) })
-	clusterName := resources.ClusterTargetAllocatorName(ns, seedName)
-	eventually(t, "ClusterRole and binding exist", func() error {
-		if _, err := admin.RbacV1().ClusterRoles().Get(ctx, clusterName, metav1.GetOptions{}); err != nil {
-			return err
-		}
+	clusterName := resources.ClusterTargetAllocatorName(ns, seedName) + "-monitoring"
+	eventually(t, "ClusterRoleBinding exists", func() error {
 		_, err := admin.RbacV1().ClusterRoleBindings().Get(ctx, clusterName, metav1.GetOptions{})
 		return err
 	})
@@ -507,10 +503,8 @@ func TestDeleteCollector(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, "cluster-scoped children are deleted", func() error {
-		_, err1 := admin.RbacV1().ClusterRoles().Get(ctx, clusterName, metav1.GetOptions{})
-		_, err2 := admin.RbacV1().ClusterRoleBindings().Get(ctx, clusterName, metav1.GetOptions{})
-		if !apierrors.IsNotFound(err1) || !apierrors.IsNotFound(err2) {
-			return fmt.Errorf("ClusterRole: %v, ClusterRoleBinding: %v", err1, err2)
+		if _, err := admin.RbacV1().ClusterRoleBindings().Get(ctx, clusterName, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+			return fmt.Errorf("ClusterRoleBinding: %v", err)
 		}
 		return nil
 	})
