@@ -2,6 +2,7 @@ package resources
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -75,6 +76,10 @@ func taOptions(col *v1alpha1.OpenTelemetryCollector, opts Options) configrewrite
 		// The target allocator may read monitors (and the Secrets they reference) in its own namespace only, so
 		// it watches only there. Namespace selectors then have nothing to choose from: evaluating them would need
 		// cluster-wide namespace read, so they are left out (the TargetAllocatorAccess condition says so).
+		if (len(p.AllowNamespaces) > 0 && !slices.Contains(p.AllowNamespaces, col.Namespace)) || slices.Contains(p.DenyNamespaces, col.Namespace) {
+			// The CR wants only other namespaces: nothing is left that the target allocator may read.
+			p.ServiceMonitorSelector, p.PodMonitorSelector, p.ProbeSelector, p.ScrapeConfigSelector = nil, nil, nil, nil
+		}
 		p.AllowNamespaces, p.DenyNamespaces = []string{col.Namespace}, nil
 		p.ServiceMonitorNamespaceSelector, p.PodMonitorNamespaceSelector = nil, nil
 		p.ProbeNamespaceSelector, p.ScrapeConfigNamespaceSelector = nil, nil

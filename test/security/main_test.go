@@ -16,6 +16,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
@@ -70,6 +71,10 @@ func run(m *testing.M) int {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	if err := applyManifests(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	if err := aggregateClusterRoles(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
@@ -176,6 +181,40 @@ func applyManifests(ctx context.Context) error {
 	for _, create := range later {
 		if err := create(); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// aggregateClusterRoles does what kube-controller-manager's clusterrole-aggregation controller does (envtest runs
+// no controller manager): it fills admin, edit and view with the rules of the ClusterRoles their aggregation rules
+// select, including the shipped aggregated-roles.yaml. Three passes carry view into edit into admin.
+func aggregateClusterRoles(ctx context.Context) error {
+	for range 3 {
+		all, err := admin.RbacV1().ClusterRoles().List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return err
+		}
+		for _, role := range all.Items {
+			if role.AggregationRule == nil {
+				continue
+			}
+			var rules []rbacv1.PolicyRule
+			for _, sel := range role.AggregationRule.ClusterRoleSelectors {
+				s, err := metav1.LabelSelectorAsSelector(&sel)
+				if err != nil {
+					return err
+				}
+				for _, other := range all.Items {
+					if other.Name != role.Name && s.Matches(labels.Set(other.Labels)) {
+						rules = append(rules, other.Rules...)
+					}
+				}
+			}
+			role.Rules = rules
+			if _, err := admin.RbacV1().ClusterRoles().Update(ctx, &role, metav1.UpdateOptions{}); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
