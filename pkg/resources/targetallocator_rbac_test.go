@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/yaml"
 
 	"github.com/otelcol-operator/otelcol-operator/apis/opentelemetry/v1alpha1"
@@ -29,13 +30,18 @@ func shippedClusterRoles(t *testing.T, file string) map[string]*rbacv1.ClusterRo
 	}
 	out := map[string]*rbacv1.ClusterRole{}
 	for _, doc := range strings.Split(string(raw), "\n---\n") {
+		var tm metav1.TypeMeta
+		if err := yaml.Unmarshal([]byte(doc), &tm); err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		if tm.Kind != "ClusterRole" {
+			continue
+		}
 		var cr rbacv1.ClusterRole
 		if err := yaml.UnmarshalStrict([]byte(doc), &cr); err != nil {
 			t.Fatalf("%s: %v", file, err)
 		}
-		if cr.Kind == "ClusterRole" {
-			out[cr.Name] = &cr
-		}
+		out[cr.Name] = &cr
 	}
 	return out
 }
