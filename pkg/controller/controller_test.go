@@ -68,7 +68,8 @@ func newFixture(t *testing.T, col *v1alpha1.OpenTelemetryCollector, kubeObjs ...
 		Namespaces: []NamespaceInformers{scope},
 		Cluster:    ClusterInformersFrom(kubeFactory),
 		Recorder:   f.recorder,
-		Options:    resources.Options{CollectorImage: "collector:1", TargetAllocatorImage: "ta:1"},
+		// Cluster-wide target allocators allowed, so cluster-scoped children are exercised.
+		Options: resources.Options{CollectorImage: "collector:1", TargetAllocatorImage: "ta:1", AllowClusterWideTargetAllocators: true},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -167,7 +168,7 @@ func TestSeedConvergesAndResyncIsQuiet(t *testing.T) {
 	writes := f.converge()
 	wantCreates := []string{
 		"create configmaps/", "create configmaps/", "create serviceaccounts/", "create serviceaccounts/",
-		"create roles/", "create rolebindings/", "create services/", "create services/", "create services/",
+		"create rolebindings/", "create services/", "create services/", "create services/",
 		"create deployments/", "create statefulsets/", "create poddisruptionbudgets/",
 		"update opentelemetrycollectors/status",
 	}
@@ -264,7 +265,7 @@ func TestTargetAllocatorOffDeletesItsChildren(t *testing.T) {
 	writes := f.converge()
 	want := []string{
 		"update configmaps/", // the config is no longer rewritten
-		"delete configmaps/", "delete serviceaccounts/", "delete roles/", "delete rolebindings/", "delete services/",
+		"delete configmaps/", "delete serviceaccounts/", "delete rolebindings/", "delete services/",
 		"delete deployments/", "update statefulsets/", // new config hash
 		"delete poddisruptionbudgets/", "update opentelemetrycollectors/status",
 	}
@@ -298,9 +299,9 @@ func TestDeletedCollectorCleansClusterScopedChildren(t *testing.T) {
 	col.Spec.TargetAllocator.PrometheusCR.Enabled = true
 	f := newFixture(t, col)
 	f.converge()
-	if crs, _ := f.kube.RbacV1().ClusterRoles().List(f.ctx, metav1.ListOptions{}); len(crs.Items) != 1 || crs.Items[0].Name != resources.ClusterTargetAllocatorName("default", "collector-with-ta") ||
-		crs.Items[0].Annotations[resources.AnnotationOwnerName] != "collector-with-ta" {
-		t.Fatalf("cluster roles = %v", crs.Items)
+	if crbs, _ := f.kube.RbacV1().ClusterRoleBindings().List(f.ctx, metav1.ListOptions{}); len(crbs.Items) != 1 || crbs.Items[0].Name != resources.ClusterTargetAllocatorName("default", "collector-with-ta")+"-monitoring" ||
+		crbs.Items[0].Annotations[resources.AnnotationOwnerName] != "collector-with-ta" {
+		t.Fatalf("cluster role bindings = %v", crbs.Items)
 	}
 	if err := f.otel.OpentelemetryV1alpha1().OpenTelemetryCollectors("default").Delete(f.ctx, col.Name, metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
@@ -313,7 +314,7 @@ func TestDeletedCollectorCleansClusterScopedChildren(t *testing.T) {
 	if err := f.c.sync(f.ctx, seedKey); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"delete clusterroles/", "delete clusterrolebindings/"}
+	want := []string{"delete clusterrolebindings/"}
 	if diff := cmp.Diff(want, f.writes()); diff != "" {
 		t.Errorf("writes (-want +got):\n%s", diff)
 	}
