@@ -44,7 +44,8 @@ type options struct {
 	collectorIDPlaceholder string
 	metricsAddr            string
 	// allowClusterWideTAs lets the operator bind the fixed cluster-wide ClusterRoles to target allocators.
-	allowClusterWideTAs bool
+	allowClusterWideTAs    bool
+	allowScrapeConfigFiles bool
 }
 
 // inClusterNamespaceFile holds the pod's namespace in a cluster (mounted with the service account token).
@@ -74,6 +75,9 @@ func parseFlags(args []string) (*options, error) {
 	fs.StringVar(&o.targetAllocatorImage, "target-allocator-image", "ghcr.io/otelcol-operator/target-allocator:"+version.ImageTag(), "target allocator image for CRs that name none")
 	fs.StringVar(&o.collectorIDPlaceholder, "collector-id-placeholder", configrewrite.DefaultCollectorIDPlaceholder,
 		"collector id written into the http_sd URLs; current collectors expand only ${env:POD_NAME}")
+	fs.BoolVar(&o.allowScrapeConfigFiles, configrewrite.AllowFileAccessFlag, false,
+		"let collector CRs with a target allocator name files in scrape configs (credentials_file, bearer_token_file, tls_config *_file, kubeconfig_file, file_sd files, ...); "+
+			"the target allocator opens them with its own identity, so only allow it when every CR author may read the pods' files")
 	fs.StringVar(&o.metricsAddr, "metrics-addr", ":8080", "address of /metrics, /healthz, /livez and /readyz")
 	klogFlags := flag.NewFlagSet("klog", flag.ContinueOnError)
 	klog.InitFlags(klogFlags)

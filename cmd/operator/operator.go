@@ -110,6 +110,7 @@ func newOperator(ctx context.Context, o *options, reg prometheus.Registerer) (*o
 			TargetAllocatorImage:             o.targetAllocatorImage,
 			CollectorIDPlaceholder:           o.collectorIDPlaceholder,
 			AllowClusterWideTargetAllocators: o.allowClusterWideTAs,
+			AllowScrapeConfigFiles:           o.allowScrapeConfigFiles,
 		},
 		Metrics: controller.NewMetrics(reg),
 	})

@@ -11,6 +11,7 @@ import (
 	promconfig "github.com/prometheus/prometheus/config"
 	"k8s.io/klog/v2"
 
+	"github.com/otelcol-operator/otelcol-operator/pkg/plainhttp"
 	"github.com/otelcol-operator/otelcol-operator/pkg/taconfig"
 )
 
@@ -104,34 +105,25 @@ func (j *jobs) scrapeConfig(name string) *promconfig.ScrapeConfig {
 	return (*m)[name]
 }
 
-// plainJSON encodes the jobs without credentials, logging each job's withheld credentials once.
+// plainJSON encodes the jobs as plain HTTP may serve them (package plainhttp), logging once per job what was
+// withheld.
 func (j *jobs) plainJSON(all []*promconfig.ScrapeConfig) ([]byte, error) {
 	served := make([]*promconfig.ScrapeConfig, 0, len(all))
 	withheld := make(map[string]string, len(j.withheld))
 	for _, c := range all {
-		stripped, removed := withoutCredentials(c)
-		holdsSecret, err := encodesSecret(stripped)
-		if err != nil {
-			return nil, err
-		}
-		if holdsSecret && len(stripped.ServiceDiscoveryConfigs) > 0 {
-			// Credentials of service discovery (a kubernetes_sd_config's API token, ...) serve the TA, which
-			// runs discovery; a collector pulling /scrape_configs gets its targets from the TA instead.
-			copied := *stripped
-			copied.ServiceDiscoveryConfigs = nil
-			stripped = &copied
-			removed = append(removed, "service discovery configs")
-			if holdsSecret, err = encodesSecret(stripped); err != nil {
+		r := plainhttp.ScrapeConfig(c)
+		why := strings.Join(r.Withheld, ", ")
+		if r.Config != nil {
+			holdsSecret, err := encodesSecret(r.Config)
+			if err != nil {
 				return nil, err
 			}
-		}
-		why := strings.Join(removed, ", ")
-		if holdsSecret {
-			// The safety net: a secret withoutCredentials does not know would still encode as "<secret>"; the
-			// job is left out rather than served with a placeholder as its credential.
-			why = "the whole job: it holds credentials plain HTTP cannot serve"
-		} else {
-			served = append(served, stripped)
+			if holdsSecret {
+				// plainhttp already leaves out any job holding a Secret; this guards the encoder's view of it.
+				why = "the whole job: it holds credentials plain HTTP cannot serve"
+			} else {
+				served = append(served, r.Config)
+			}
 		}
 		if why == "" {
 			continue

@@ -16,14 +16,14 @@ func securedJob() *promconfig.ScrapeConfig {
 	return &promconfig.ScrapeConfig{
 		JobName: "serviceMonitor/ns/api/0",
 		HTTPClientConfig: commonconfig.HTTPClientConfig{
-			BasicAuth:   &commonconfig.BasicAuth{Username: "scraper", Password: "s3cret"},
+			BasicAuth:   &commonconfig.BasicAuth{Username: "scraper-user", Password: "s3cret"},
 			BearerToken: "tok-123",
 			TLSConfig:   commonconfig.TLSConfig{CA: "CA-PEM", Cert: "CERT-PEM", Key: "KEY-PEM"},
 			HTTPHeaders: &commonconfig.Headers{Headers: map[string]commonconfig.Header{
 				"X-Token": {Secrets: []commonconfig.Secret{"hdr-secret"}},
 				"X-Plain": {Values: []string{"v"}},
 			}},
-			OAuth2: &commonconfig.OAuth2{ClientID: "id", ClientSecret: "oauth-secret", TokenURL: "http://token"},
+			OAuth2: &commonconfig.OAuth2{ClientID: "oauth-client-id", ClientSecret: "oauth-secret", TokenURL: "http://token"},
 		},
 	}
 }
@@ -43,12 +43,14 @@ func TestJobsWithholdCredentialsOnPlainHTTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	plain := string(j.plainBody())
-	for _, leak := range []string{"s3cret", "tok-123", "KEY-PEM", "hdr-secret", "oauth-secret", "<secret>", "CERT-PEM"} {
+	// Values monitors take from Secrets or ConfigMaps go, not only those typed as secrets.
+	for _, leak := range []string{"s3cret", "tok-123", "KEY-PEM", "hdr-secret", "oauth-secret", "<secret>", "CERT-PEM",
+		"CA-PEM", "scraper-user", "oauth-client-id"} {
 		if strings.Contains(plain, leak) {
 			t.Errorf("plain body holds %q: %s", leak, plain)
 		}
 	}
-	for _, keep := range []string{`"static"`, `"serviceMonitor/ns/api/0"`, "CA-PEM", "X-Plain"} {
+	for _, keep := range []string{`"static"`, `"serviceMonitor/ns/api/0"`, "X-Plain"} {
 		if !strings.Contains(plain, keep) {
 			t.Errorf("plain body lacks %q: %s", keep, plain)
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"time"
 
 	monitoringinformers "github.com/prometheus-operator/prometheus-operator/pkg/client/informers/externalversions"
 	monitoringclient "github.com/prometheus-operator/prometheus-operator/pkg/client/versioned"
@@ -12,6 +13,7 @@ import (
 	promconfig "github.com/prometheus/prometheus/config"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/informers"
+	coreinformers "k8s.io/client-go/informers/core/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/scheme"
 	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
@@ -29,14 +31,18 @@ type prometheusCR struct {
 	watcher     *promcrwatch.Watcher
 	monitoring  monitoringinformers.SharedInformerFactory
 	core        informers.SharedInformerFactory
+	scoped      []informers.SharedInformerFactory // Secrets and ConfigMaps, one per readable namespace
 	broadcaster record.EventBroadcaster
 	stopOnce    sync.Once
 }
 
-// newPrometheusCR builds the clients and factories for watching monitoring resources. Secrets, ConfigMaps and
-// Namespaces come from a factory of their own: the TA's other factory is filtered to collector pods.
+// newPrometheusCR builds the clients and factories for watching monitoring resources. Namespaces come from a
+// factory of their own (the TA's other factory is filtered to collector pods); Secrets and ConfigMaps from one
+// factory per namespace in which monitors may reference them (the collector's and secret_namespaces), so the
+// TA's role needs Secret read only there and the TA caches no other Secrets. syncTimeout bounds the wait for
+// sources the TA may not list.
 func newPrometheusCR(ctx context.Context, restConfig *rest.Config, kube kubernetes.Interface, cfg *taconfig.Config,
-	reg prometheus.Registerer, sink func([]*promconfig.ScrapeConfig)) (*prometheusCR, error) {
+	reg prometheus.Registerer, syncTimeout time.Duration, sink func([]*promconfig.ScrapeConfig)) (*prometheusCR, error) {
 	mon, err := monitoringclient.NewForConfig(restConfig)
 	if err != nil {
 		return nil, fmt.Errorf("monitoring.coreos.com client: %w", err)
@@ -62,6 +68,18 @@ func newPrometheusCR(ctx context.Context, restConfig *rest.Config, kube kubernet
 			"hint", "set "+promcrwatch.CollectorNameEnv+" or an app.kubernetes.io/instance label in collector_selector")
 	}
 	core := p.core.Core().V1()
+	var scoped map[string]coreinformers.Interface
+	if cfg.CollectorNamespace != "" {
+		scoped = map[string]coreinformers.Interface{}
+		for _, ns := range secretNamespaces(cfg) {
+			f := informers.NewSharedInformerFactoryWithOptions(kube, 0, informers.WithNamespace(ns))
+			p.scoped = append(p.scoped, f)
+			scoped[ns] = f.Core().V1()
+		}
+	} else {
+		// Without a known namespace there is nothing to scope to; the role decides what the TA may read.
+		klog.InfoS("collector_namespace is not set: Secrets and ConfigMaps referenced by monitors are read cluster-wide")
+	}
 	var global *promconfig.GlobalConfig
 	if cfg.PromConfig != nil {
 		global = &cfg.PromConfig.GlobalConfig
@@ -72,12 +90,15 @@ func newPrometheusCR(ctx context.Context, restConfig *rest.Config, kube kubernet
 		Namespaces: core.Namespaces(),
 		Secrets:    core.Secrets(),
 		ConfigMaps: core.ConfigMaps(),
+		Scoped:     scoped,
 		Settings:   cfg.PrometheusCR,
 		Global:     global,
 		Recorder:   recorder,
 		Collector:  collector,
 		Registerer: reg,
 		Sink:       sink,
+		// Discovery starts after the first load, so this is also the longest the static jobs wait.
+		SyncTimeout: syncTimeout,
 	})
 	if err != nil {
 		p.shutdown()
@@ -89,6 +110,14 @@ func newPrometheusCR(ctx context.Context, restConfig *rest.Config, kube kubernet
 func (p *prometheusCR) start(stop <-chan struct{}) {
 	p.monitoring.Start(stop)
 	p.core.Start(stop)
+	for _, f := range p.scoped {
+		f.Start(stop)
+	}
+}
+
+// secretNamespaces are the namespaces whose Secrets and ConfigMaps monitors may reference.
+func secretNamespaces(cfg *taconfig.Config) []string {
+	return []string{cfg.CollectorNamespace}
 }
 
 // shutdown waits for the informers to stop and flushes nothing more to the API; safe to call more than once.
@@ -96,6 +125,9 @@ func (p *prometheusCR) shutdown() {
 	p.stopOnce.Do(func() {
 		p.monitoring.Shutdown()
 		p.core.Shutdown()
+		for _, f := range p.scoped {
+			f.Shutdown()
+		}
 		if p.broadcaster != nil {
 			p.broadcaster.Shutdown()
 		}

@@ -21,7 +21,9 @@ import (
 	"github.com/otelcol-operator/otelcol-operator/pkg/allocator"
 	"github.com/otelcol-operator/otelcol-operator/pkg/collectorwatch"
 	"github.com/otelcol-operator/otelcol-operator/pkg/discovery"
+	"github.com/otelcol-operator/otelcol-operator/pkg/mtls"
 	"github.com/otelcol-operator/otelcol-operator/pkg/server"
+	"github.com/otelcol-operator/otelcol-operator/pkg/taconfig"
 	"github.com/otelcol-operator/otelcol-operator/pkg/target"
 )
 
@@ -102,7 +104,7 @@ func run(ctx context.Context, o *options) error {
 	if cfg.PrometheusCR.Enabled {
 		// Discovery gets its first configuration with the first full load of monitors, not before: applied
 		// earlier, it could turn ready on the static jobs alone and serve collectors lists without the CR jobs.
-		promCR, err = newPrometheusCR(ctx, restConfig, kube, cfg, registry, func(cr []*promconfig.ScrapeConfig) {
+		promCR, err = newPrometheusCR(ctx, restConfig, kube, cfg, registry, o.readyTimeout, func(cr []*promconfig.ScrapeConfig) {
 			events.WithLabelValues(eventPrometheusCR).Inc()
 			if err := jobs.update(cr); err != nil {
 				klog.ErrorS(err, "Applying scrape configs from monitoring resources; keeping the previous ones")
@@ -139,6 +141,7 @@ func run(ctx context.Context, o *options) error {
 	// Both listeners get the same read, write and idle timeouts and header limit (pkg/server.DefaultLimits).
 	servers := []*http.Server{server.NewHTTPServer(handler, server.DefaultLimits)}
 	listeners := []net.Listener{}
+	var certs *mtls.Server
 	if cfg.HTTPS.Enabled {
 		// A second handler over the same snapshot whose /scrape_configs carries credentials. It registers no
 		// metrics (they would clash with the first handler's), so its requests are not in the HTTP metrics.
@@ -152,9 +155,18 @@ func run(ctx context.Context, o *options) error {
 		if err != nil {
 			return err
 		}
-		l, err := httpsListener(cfg.HTTPS)
+		// Certificate, key and CA are reloaded when their files change (Run below).
+		if certs, err = mtls.New(mtls.Files{CertFile: cfg.HTTPS.TLSCertFilePath, KeyFile: cfg.HTTPS.TLSKeyFilePath,
+			CAFile: cfg.HTTPS.CAFilePath}, 0); err != nil {
+			return fmt.Errorf("https: %w", err)
+		}
+		addr := cfg.HTTPS.ListenAddr
+		if addr == "" {
+			addr = taconfig.DefaultHTTPSListenAddr
+		}
+		l, err := certs.Listen(addr)
 		if err != nil {
-			return err
+			return fmt.Errorf("https: listen on %s: %w", addr, err)
 		}
 		defer l.Close()
 		servers = append(servers, server.NewHTTPServer(secured, server.DefaultLimits))
@@ -169,7 +181,7 @@ func run(ctx context.Context, o *options) error {
 		"strategy", cfg.AllocationStrategy, "jobs", len(scrapeConfigs), "config", o.configFile,
 		"prometheusCR", cfg.PrometheusCR.Enabled, "https", cfg.HTTPS.Enabled)
 
-	errs := make(chan error, 5)
+	errs := make(chan error, 8)
 	var wg sync.WaitGroup
 	for i, srv := range servers {
 		l := listeners[i]
@@ -193,6 +205,13 @@ func run(ctx context.Context, o *options) error {
 			errs <- fmt.Errorf("discovery: %w", err)
 		}
 	})
+	if certs != nil {
+		wg.Go(func() {
+			if err := certs.Run(ctx); err != nil && ctx.Err() == nil {
+				errs <- fmt.Errorf("mTLS certificate watch: %w", err)
+			}
+		})
+	}
 	wg.Go(func() {
 		if err := watcher.Run(ctx); err != nil && ctx.Err() == nil {
 			errs <- fmt.Errorf("collector watcher: %w", err)

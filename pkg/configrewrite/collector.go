@@ -25,7 +25,7 @@ func RewriteCollectorConfig(config string, opts Options) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	doc, receivers, err := analyzeDocument(config)
+	doc, receivers, err := analyzeDocument(config, opts.AllowFileAccess)
 	if err != nil {
 		return "", err
 	}

@@ -27,6 +27,9 @@ const (
 	KindScrapeConfigFiles Kind = "ScrapeConfigFilesUnsupported"
 	// KindInvalidScrapeConfig: Prometheus' own config parser rejects a scrape config or global.
 	KindInvalidScrapeConfig Kind = "InvalidScrapeConfig"
+	// KindFileAccess: a scrape config names a file of the pod (a credentials, TLS or
+	// kubeconfig file, file_sd files, ...) and Options.AllowFileAccess is off.
+	KindFileAccess Kind = "FileAccessNotAllowed"
 )
 
 // Error is the only error type the package returns. Its message is complete and written

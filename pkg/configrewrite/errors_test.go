@@ -117,6 +117,13 @@ func TestErrors(t *testing.T) {
 			message: `receiver "prometheus": scrape_config_files (line 4) is not supported with a target allocator, because the operator cannot read those files to give their jobs to the target allocator; move the scrape configs into scrape_configs`,
 		},
 		{
+			name: "file names in a scrape config",
+			config: "receivers:\n  prometheus:\n    config:\n      scrape_configs:\n        - job_name: a\n          bearer_token_file: /var/run/secrets/kubernetes.io/serviceaccount/token\n" +
+				"          kubernetes_sd_configs: [{role: pod, api_server: 'http://198.51.100.1', authorization: {credentials_file: /var/run/secrets/kubernetes.io/serviceaccount/token}}]\n",
+			kind:    KindFileAccess,
+			message: `receiver "prometheus": job "a" names files of the pod, which its author may not choose: authorization.credentials_file ("/var/run/secrets/kubernetes.io/serviceaccount/token", opened by the collector), kubernetes_sd_configs[0].authorization.credentials_file ("/var/run/secrets/kubernetes.io/serviceaccount/token", opened by the target allocator); an administrator may allow file names in scrape configs with the operator flag --allow-scrape-config-files`,
+		},
+		{
 			name:    "unknown field in a scrape config",
 			config:  "receivers:\n  prometheus:\n    config:\n      scrape_configs:\n        - job_name: a\n          static_configs: [{targets: [x:1]}]\n          scrape_intervall: 5s\n",
 			kind:    KindInvalidScrapeConfig,
@@ -175,6 +182,19 @@ func TestErrors(t *testing.T) {
 			_, err = TargetAllocatorConfig(tc.config, TAOptions{})
 			checkError(t, "TargetAllocatorConfig", err, tc.kind, tc.message)
 			jobs, err := ScrapeJobs(tc.config)
+			if tc.kind == KindFileAccess {
+				// Job names do not depend on files; an administrator's flag lets the config through.
+				if err != nil || len(jobs) != 1 {
+					t.Errorf("ScrapeJobs = %q, %v; want the job and no error", jobs, err)
+				}
+				if _, err := RewriteCollectorConfig(tc.config, Options{CollectorName: "demo", AllowFileAccess: true}); err != nil {
+					t.Errorf("RewriteCollectorConfig with AllowFileAccess: %v", err)
+				}
+				if _, err := TargetAllocatorConfig(tc.config, TAOptions{AllowFileAccess: true}); err != nil {
+					t.Errorf("TargetAllocatorConfig with AllowFileAccess: %v", err)
+				}
+				return
+			}
 			if tc.kind == KindNoPrometheusReceiver {
 				// ScrapeJobs serves configs without a TA too: no receiver, no jobs.
 				if err != nil || len(jobs) != 0 {

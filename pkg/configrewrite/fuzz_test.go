@@ -30,7 +30,8 @@ func FuzzRewriteCollectorConfig(f *testing.F) {
 	f.Add("receivers:\n  prometheus:\n  prometheus/b:\n    target_allocator: {endpoint: x}\n")
 	f.Fuzz(func(t *testing.T, config string) {
 		// Both forms must be idempotent: with and without the target_allocator block.
-		opts := Options{CollectorName: "fuzz", CollectorIDPlaceholder: "${env:POD_NAME}", PrometheusCR: len(config)%2 == 1}
+		allowFiles := len(config)%3 == 0
+		opts := Options{CollectorName: "fuzz", CollectorIDPlaceholder: "${env:POD_NAME}", PrometheusCR: len(config)%2 == 1, AllowFileAccess: allowFiles}
 		out, err := RewriteCollectorConfig(config, opts)
 		if err != nil {
 			var e *Error
@@ -50,7 +51,7 @@ func FuzzRewriteCollectorConfig(f *testing.F) {
 		if diff := cmp.Diff(out, again); diff != "" {
 			t.Fatalf("not idempotent (-once +twice):\n%s\ninput:\n%s", diff, config)
 		}
-		if _, err := TargetAllocatorConfig(config, TAOptions{}); err != nil {
+		if _, err := TargetAllocatorConfig(config, TAOptions{AllowFileAccess: allowFiles}); err != nil {
 			t.Fatalf("rewrite succeeded but the TA config fails: %v", err)
 		}
 		if _, err := ScrapeJobs(config); err != nil {

@@ -40,6 +40,13 @@ type Options struct {
 	// (https://<CollectorName>-targetallocator:443) with these files; nil keeps plain HTTP.
 	// Without PrometheusCR it is ignored: the http_sd URLs carry no credentials.
 	TLS *TLSFiles
+	// AllowFileAccess lets scrape configs name files (credentials_file, bearer_token_file,
+	// tls_config's *_file, kubeconfig_file, file_sd files, ...). Off, such a config is refused
+	// with a KindFileAccess error naming the job and field: the TA runs service discovery with
+	// its own identity and files, and serves the jobs to collectors, so whoever writes the CR
+	// would choose files that another component opens. An administrator's decision
+	// (AllowFileAccessFlag).
+	AllowFileAccess bool
 }
 
 // TLSFiles are the paths of a client's or server's certificate files inside its pod.
@@ -55,6 +62,10 @@ type TLSFiles struct {
 // reload_interval), so a renewed certificate is used without restarting the pod. The operator
 // renews days before expiry; an hour is far inside that margin.
 const TLSReloadInterval = "1h"
+
+// AllowFileAccessFlag is the operator flag that sets Options.AllowFileAccess and
+// TAOptions.AllowFileAccess; error messages name it.
+const AllowFileAccessFlag = "allow-scrape-config-files"
 
 // TargetAllocatorInterval is how often a collector in target_allocator mode asks the TA for
 // its scrape configs (the reference operator's value).
@@ -83,6 +94,8 @@ type TAOptions struct {
 	HTTPS *HTTPSOptions
 	// AllowInsecureAuthSecrets goes to allow_insecure_auth_secrets (omitted when false).
 	AllowInsecureAuthSecrets bool
+	// AllowFileAccess is Options.AllowFileAccess for the TA's copy of the jobs.
+	AllowFileAccess bool
 }
 
 // HTTPSOptions configure the TA's mTLS listener.

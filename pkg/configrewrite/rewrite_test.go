@@ -35,7 +35,9 @@ func TestRewriteCases(t *testing.T) {
 	for _, tc := range rewriteCases {
 		t.Run(tc.name, func(t *testing.T) {
 			in := readTestdata(t, "cases/"+tc.name+".yaml")
-			opts := Options{CollectorName: "demo", CollectorIDPlaceholder: tc.placeholder, PrometheusCR: tc.prometheusCR}
+			// The cases exercise the rewrite of every SD form, file_sd included; the refusal of file names
+			// has tests of its own.
+			opts := Options{CollectorName: "demo", CollectorIDPlaceholder: tc.placeholder, PrometheusCR: tc.prometheusCR, AllowFileAccess: true}
 			got, err := RewriteCollectorConfig(in, opts)
 			if err != nil {
 				t.Fatal(err)
@@ -77,6 +79,7 @@ func TestRewriteCases(t *testing.T) {
 				CollectorSelector:            map[string]string{"app.kubernetes.io/instance": "default.demo"},
 				AllocationStrategy:           "consistent-hashing",
 				CollectorNotReadyGracePeriod: 30 * time.Second,
+				AllowFileAccess:              true,
 			})
 			if err != nil {
 				t.Fatal(err)

@@ -22,7 +22,7 @@ import (
 // that the chosen global cannot change them (or make them invalid); other global defaults
 // (limits, protocols) do not matter to discovery and are not carried over.
 func TargetAllocatorConfig(config string, opts TAOptions) (string, error) {
-	receivers, err := analyze(config)
+	receivers, err := analyze(config, opts.AllowFileAccess)
 	if err != nil {
 		return "", err
 	}

@@ -25,6 +25,7 @@ func TestTargetAllocatorOptions(t *testing.T) {
 		AllocationFallbackStrategy:   "consistent-hashing",
 		FilterStrategy:               "relabel-config",
 		CollectorNotReadyGracePeriod: 90 * time.Second,
+		AllowFileAccess:              true,
 		PrometheusCR: PrometheusCROptions{
 			Enabled:                         true,
 			ScrapeInterval:                  45 * time.Second,

@@ -89,7 +89,7 @@ func TestPrometheusCRNoDuplicateJobs(t *testing.T) {
 	for _, tc := range rewriteCases {
 		t.Run(tc.name, func(t *testing.T) {
 			in := readTestdata(t, "cases/"+tc.name+".yaml")
-			got, err := RewriteCollectorConfig(in, Options{CollectorName: "demo", CollectorIDPlaceholder: "${env:POD_NAME}", PrometheusCR: true})
+			got, err := RewriteCollectorConfig(in, Options{CollectorName: "demo", CollectorIDPlaceholder: "${env:POD_NAME}", PrometheusCR: true, AllowFileAccess: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -125,6 +125,7 @@ func TestPrometheusCRNoDuplicateJobs(t *testing.T) {
 			ta, err := TargetAllocatorConfig(in, TAOptions{
 				CollectorNotReadyGracePeriod: 30 * time.Second,
 				PrometheusCR:                 PrometheusCROptions{Enabled: true},
+				AllowFileAccess:              true,
 			})
 			if err != nil {
 				t.Fatal(err)

@@ -11,12 +11,19 @@ import (
 	// them Prometheus would reject valid scrape configs as having unknown fields.
 	_ "github.com/prometheus/prometheus/discovery/install"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/otelcol-operator/otelcol-operator/pkg/fileaccess"
 )
 
 // validate asks Prometheus' own config parser about each receiver's global and each job, one
 // at a time so that the message can name the job, on the TA's un-escaped copy (what both the
 // collector's receiver and the TA end up parsing).
-func validate(receivers []receiver) error {
+//
+// Unless allowFiles, a job that names a file (credentials_file, bearer_token_file, tls_config's
+// ca_file, kubeconfig_file, ...) is refused: the TA runs its service discovery with the TA's
+// identity and files, so the CR's author could make the TA send its service-account token to
+// an address of the author's choosing, or read files of the TA pod.
+func validate(receivers []receiver, allowFiles bool) error {
 	for _, r := range receivers {
 		var global []*yaml.Node
 		if r.global != nil {
@@ -31,6 +38,11 @@ func validate(receivers []receiver) error {
 			cfg, err := loadPrometheus(doc)
 			if err != nil {
 				return errorf(KindInvalidScrapeConfig, "receiver %q: scrape config of job %q is rejected by Prometheus: %w", r.name, j.name, err)
+			}
+			if !allowFiles {
+				if err := fileaccess.Check(cfg.ScrapeConfigs[0]); err != nil {
+					return errorf(KindFileAccess, "receiver %q: %w; an administrator may allow file names in scrape configs with the operator flag --%s", r.name, err, AllowFileAccessFlag)
+				}
 			}
 			// Kept for the TA file, where the job may end up under another receiver's global.
 			j.interval = cfg.ScrapeConfigs[0].ScrapeInterval.String()

@@ -81,7 +81,8 @@ func TestFindEveryFileField(t *testing.T) {
 		}
 	}
 	want := []string{
-		"scrape bearer_token_file /f/bearer sd=n",
+		// Prometheus turns bearer_token_file into authorization.credentials_file when it loads the config.
+		"scrape authorization.credentials_file /f/bearer sd=n",
 		"scrape tls_config.ca_file /f/ca sd=n",
 		"scrape tls_config.cert_file /f/cert sd=n",
 		"scrape tls_config.key_file /f/key sd=n",
@@ -121,7 +122,7 @@ scrape_configs:
     service_account_key_path: /f/sak
   scaleway_sd_configs:
   - role: instance
-    project_id: "1"
+    project_id: 11111111-1111-1111-1111-111111111111
     access_key: SCWXXXXXXXXXXXXXXXXX
     secret_key_file: /f/scw
 `)
@@ -143,7 +144,7 @@ scrape_configs:
   http_headers: {X-A: {values: [v], secrets: [s]}}
   relabel_configs: [{source_labels: [__meta_x_path], target_label: file}]
   kubernetes_sd_configs: [{role: pod}]
-  zookeeper_sd_configs: [{servers: [z], paths: [/znode]}]
+  serverset_sd_configs: [{servers: [z], paths: [/znode]}]
   static_configs: [{targets: [a:1], labels: {ca_file: label-value}}]
 `)
 	if refs := fileaccess.Find(scs[0]); len(refs) != 0 {
@@ -172,7 +173,7 @@ scrape_configs:
 	if err == nil {
 		t.Fatal("Check accepted a config naming files")
 	}
-	for _, want := range []string{`job "steal"`, `bearer_token_file ("/f/b", opened by the collector)`,
+	for _, want := range []string{`job "steal"`, `authorization.credentials_file ("/f/b", opened by the collector)`,
 		`kubernetes_sd_configs[0].authorization.credentials_file ("/var/run/secrets/kubernetes.io/serviceaccount/token", opened by the target allocator)`} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("message %q lacks %q", err, want)

@@ -117,7 +117,8 @@ func FuzzPlainBody(f *testing.F) {
 }
 
 // randomConfig sets the fields of a scrape config and of a few SD configs that choice selects (bit i of choice
-// selects field i, cycling), with the marker in fields that may hold credentials and a harmless value elsewhere.
+// selects field i, cycling), with the marker; of the scrape's own HTTP client config only the fields that are not
+// servable are picked.
 func randomConfig(choice []byte) *promconfig.ScrapeConfig {
 	bit := 0
 	pick := func(fields []string) map[string]bool {
@@ -131,7 +132,12 @@ func randomConfig(choice []byte) *promconfig.ScrapeConfig {
 		return picked
 	}
 	h := reflect.New(reflect.TypeFor[commonconfig.HTTPClientConfig]()).Elem()
-	fields := leaves(h.Type(), "")
+	var fields []string
+	for _, f := range leaves(h.Type(), "") {
+		if !servable[f] {
+			fields = append(fields, f)
+		}
+	}
 	plant(h, "", pick(fields))
 	sc := &promconfig.ScrapeConfig{
 		JobName:          "job",

@@ -13,6 +13,7 @@ type metrics struct {
 	jobs        prometheus.Gauge
 	recomputes  prometheus.Counter
 	lastSuccess prometheus.Gauge
+	unsynced    *prometheus.GaugeVec
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -37,12 +38,13 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "targetallocator_prometheus_cr_last_recomputation_timestamp_seconds",
 			Help: "Unix time of the last recomputation.",
 		}),
+		unsynced: newUnsyncedGauge(),
 	}
 	if reg == nil {
 		return m, nil
 	}
 	var errs []error
-	for _, c := range []prometheus.Collector{m.selected, m.invalid, m.jobs, m.recomputes, m.lastSuccess} {
+	for _, c := range []prometheus.Collector{m.selected, m.invalid, m.jobs, m.recomputes, m.lastSuccess, m.unsynced} {
 		errs = append(errs, reg.Register(c))
 	}
 	if err := errors.Join(errs...); err != nil {

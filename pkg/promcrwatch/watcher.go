@@ -44,6 +44,11 @@ type Options struct {
 	// monitors that reference a ConfigMap are then invalid.
 	Secrets    coreinformers.SecretInformer
 	ConfigMaps coreinformers.ConfigMapInformer
+	// Scoped, when not empty, replaces Secrets and ConfigMaps: the informers of each namespace whose Secrets and
+	// ConfigMaps monitors may reference (the collector's and the admin's secret_namespaces), so the TA neither
+	// needs nor caches the Secrets of the cluster. A monitor referencing one elsewhere is invalid, with an
+	// error that says so. The caller starts the factories behind them.
+	Scoped map[string]coreinformers.Interface
 	// Settings are the TA config's prometheus_cr block.
 	Settings taconfig.PrometheusCR
 	// Global completes the generated jobs as the config file's global section completes its own jobs (scrape
@@ -59,6 +64,9 @@ type Options struct {
 	Sink func([]*config.ScrapeConfig)
 	// Debounce is the window that coalesces bursts; DefaultDebounce when zero.
 	Debounce time.Duration
+	// SyncTimeout bounds the wait for the first load of each source (a missing permission makes a list fail
+	// for ever); DefaultSyncTimeout when zero. See waitForSources.
+	SyncTimeout time.Duration
 }
 
 // Watcher watches monitoring resources and pushes the scrape configs they generate to its sink.
@@ -66,7 +74,8 @@ type Watcher struct {
 	opts      Options
 	selectors promcr.Selectors
 	served    servedKinds
-	synced    []cache.InformerSynced
+	sources   []*source
+	unsynced  atomic.Pointer[string] // what Unsynced reports
 	trigger   chan struct{}
 	done      atomic.Bool
 	doneCh    chan struct{}
@@ -85,11 +94,14 @@ type Watcher struct {
 // New checks which monitoring CRDs are served and registers informers for them (and for Secrets, ConfigMaps and,
 // when selectors need them, Namespaces) on the caller's factories, so the factories' Start starts them.
 func New(opts Options) (*Watcher, error) {
-	if opts.Monitoring == nil || opts.Discovery == nil || opts.Secrets == nil || opts.Sink == nil {
-		return nil, errors.New("promcrwatch: Monitoring, Discovery, Secrets and Sink are required")
+	if opts.Monitoring == nil || opts.Discovery == nil || (opts.Secrets == nil && len(opts.Scoped) == 0) || opts.Sink == nil {
+		return nil, errors.New("promcrwatch: Monitoring, Discovery, Secrets (or Scoped) and Sink are required")
 	}
 	if opts.Debounce <= 0 {
 		opts.Debounce = DefaultDebounce
+	}
+	if opts.SyncTimeout <= 0 {
+		opts.SyncTimeout = DefaultSyncTimeout
 	}
 	s := opts.Settings
 	w := &Watcher{
@@ -157,27 +169,19 @@ func New(opts Options) (*Watcher, error) {
 			klog.InfoS("Monitoring CRD is not served; its resources are not watched", "kind", k.kind)
 			continue
 		}
-		if err := w.watch(k.get()); err != nil {
+		if err := w.watch(k.kind, k.get()); err != nil {
 			return nil, err
 		}
 	}
 
-	secrets := opts.Secrets
-	if err := w.watch(secrets.Informer()); err != nil {
-		return nil, err
-	}
 	w.genOptions = promcr.Options{
 		ScrapeInterval:       s.ScrapeInterval,
 		ServiceDiscoveryRole: s.ServiceDiscoveryRole,
 		ScrapeClasses:        s.ScrapeClasses,
 		AllowFileAccess:      !s.DenyFSAccessThroughSMs,
-		Secrets:              secretGetter(secrets.Lister()),
 	}
-	if opts.ConfigMaps != nil {
-		if err := w.watch(opts.ConfigMaps.Informer()); err != nil {
-			return nil, err
-		}
-		w.genOptions.ConfigMaps = configMapGetter(opts.ConfigMaps.Lister())
+	if err := w.watchReferenced(); err != nil {
+		return nil, err
 	}
 	// Namespace labels matter only to a namespace selector that is not {} (nil has been defaulted to {} by
 	// taconfig); watching every namespace otherwise would cost memory and RBAC for nothing.
@@ -185,7 +189,7 @@ func New(opts Options) (*Watcher, error) {
 		if opts.Namespaces == nil {
 			return nil, errors.New("promcrwatch: a prometheus_cr namespace selector needs namespace labels, but Options.Namespaces is nil")
 		}
-		if err := w.watch(opts.Namespaces.Informer()); err != nil {
+		if err := w.watch("Namespace", opts.Namespaces.Informer()); err != nil {
 			return nil, err
 		}
 		w.namespaces = opts.Namespaces.Lister()
@@ -203,8 +207,9 @@ func needsNamespaces(s taconfig.PrometheusCR) bool {
 	return false
 }
 
-// watch makes every add, update and delete of the informer's objects request a recomputation.
-func (w *Watcher) watch(inf cache.SharedIndexInformer) error {
+// watch makes every add, update and delete of the informer's objects request a recomputation, and records the
+// informer as a source whose first load Run waits for (bounded) and whose list errors it reports.
+func (w *Watcher) watch(name string, inf cache.SharedIndexInformer) error {
 	reg, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
 		AddFunc:    func(any) { w.poke() },
 		UpdateFunc: func(any, any) { w.poke() },
@@ -213,7 +218,13 @@ func (w *Watcher) watch(inf cache.SharedIndexInformer) error {
 	if err != nil {
 		return fmt.Errorf("promcrwatch: adding event handler: %w", err)
 	}
-	w.synced = append(w.synced, reg.HasSynced)
+	src := &source{name: name, synced: reg.HasSynced}
+	// Fails only for an informer already started, whose errors then go to client-go's default handler alone.
+	_ = inf.SetWatchErrorHandlerWithContext(func(ctx context.Context, r *cache.Reflector, err error) {
+		src.lastErr.Store(&err)
+		cache.DefaultWatchErrorHandler(ctx, r, err)
+	})
+	w.sources = append(w.sources, src)
 	return nil
 }
 
@@ -234,8 +245,8 @@ func (w *Watcher) Synced() <-chan struct{} { return w.doneCh }
 
 // Run waits for the caches, pushes the first result, then recomputes after each burst of changes until ctx ends.
 func (w *Watcher) Run(ctx context.Context) error {
-	if !cache.WaitForCacheSync(ctx.Done(), w.synced...) {
-		return fmt.Errorf("promcrwatch: caches not synced: %w", ctx.Err())
+	if err := w.waitForSources(ctx); err != nil {
+		return err
 	}
 	// The sync itself poked the trigger for every object; the recomputation below covers all of that.
 	select {

@@ -28,6 +28,7 @@ func Build(col *v1alpha1.OpenTelemetryCollector, opts Options) (*Children, error
 			CollectorIDPlaceholder: placeholder,
 			PrometheusCR:           col.Spec.TargetAllocator.PrometheusCR.Enabled,
 			TLS:                    collectorTLSFiles(col, opts),
+			AllowFileAccess:        opts.AllowScrapeConfigFiles,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("rewriting the collector config: %w", err)

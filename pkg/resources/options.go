@@ -17,4 +17,7 @@ type Options struct {
 	// discovery and monitors of every namespace, never Secrets) to target allocators whose config needs them.
 	// Off, every target allocator reads its own namespace only.
 	AllowClusterWideTargetAllocators bool
+	// AllowScrapeConfigFiles lets CR scrape configs name files of the pods (configrewrite's
+	// AllowFileAccess); off, such a CR is refused and its Ready condition says which job and field.
+	AllowScrapeConfigFiles bool
 }

@@ -93,6 +93,7 @@ func taOptions(col *v1alpha1.OpenTelemetryCollector, opts Options) configrewrite
 		CollectorNotReadyGracePeriod: grace,
 		HTTPS:                        taHTTPS(col, opts),
 		AllowInsecureAuthSecrets:     ta.AllowInsecureAuthSecrets,
+		AllowFileAccess:              opts.AllowScrapeConfigFiles,
 		PrometheusCR: configrewrite.PrometheusCROptions{
 			Enabled:                         p.Enabled,
 			ScrapeInterval:                  interval,
