@@ -13,7 +13,8 @@ type Result struct {
 	// Config is the config to serve, nil when the whole job is left out. It shares unmodified parts with the
 	// input, which is never modified.
 	Config *promconfig.ScrapeConfig
-	// Withheld names what was left out ("basic_auth", "tls_config client certificate", ...), in field order.
+	// Withheld names the credentials left out ("basic_auth", "tls_config client certificate", ...), in field
+	// order; empty when the job is served as written but for its service discovery configs.
 	Withheld []string
 }
 
@@ -28,9 +29,8 @@ func ScrapeConfig(sc *promconfig.ScrapeConfig) Result {
 			kept = append(kept, s)
 		}
 	}
-	if len(kept) != len(sc.ServiceDiscoveryConfigs) {
-		withheld = append(withheld, "service discovery configs")
-	}
+	// Not reported in Withheld: every job loses its discovery here, which is the plain body's shape, not a
+	// credential held back.
 	c.ServiceDiscoveryConfigs = kept
 	if holdsSecret(reflect.ValueOf(&c), 0) {
 		// The safety net for a credential field this package does not know yet (a new field of prometheus/common

@@ -332,3 +332,22 @@ func join(path, k string) string {
 	}
 	return path + "." + k
 }
+
+// A job without credentials is served without its discovery configs (static_configs stay) and reports nothing
+// withheld, so the withheld-jobs count means credentials only.
+func TestDiscoveryLeftOutQuietly(t *testing.T) {
+	sc := &promconfig.ScrapeConfig{JobName: "pods", ServiceDiscoveryConfigs: discovery.Configs{
+		&kubernetes.SDConfig{Role: kubernetes.RolePod},
+		discovery.StaticConfig{{Targets: []model.LabelSet{{model.AddressLabel: "a:1"}}, Source: "0"}},
+	}}
+	r := plainhttp.ScrapeConfig(sc)
+	if r.Config == nil || len(r.Withheld) != 0 {
+		t.Fatalf("result %+v, want the job served with nothing withheld", r)
+	}
+	if len(r.Config.ServiceDiscoveryConfigs) != 1 {
+		t.Errorf("served discovery configs %v, want only static_configs", r.Config.ServiceDiscoveryConfigs)
+	}
+	if len(sc.ServiceDiscoveryConfigs) != 2 {
+		t.Error("the input lost its discovery configs")
+	}
+}
