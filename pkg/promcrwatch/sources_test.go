@@ -21,6 +21,7 @@ import (
 	kubefake "k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 	"k8s.io/client-go/tools/record"
+	"k8s.io/utils/ptr"
 )
 
 // TestForbiddenSourceBoundsTheWait plays a TA whose role lacks list on PodMonitors: the first load goes on after
@@ -108,7 +109,7 @@ func TestForbiddenSourceBoundsTheWait(t *testing.T) {
 		ObjectMeta: metav1.ObjectMeta{Namespace: "obs", Name: "pods"},
 		Spec: monitoringv1.PodMonitorSpec{
 			Selector:            metav1.LabelSelector{MatchLabels: map[string]string{"app": "x"}},
-			PodMetricsEndpoints: []monitoringv1.PodMetricsEndpoint{{Port: ptr("http")}},
+			PodMetricsEndpoints: []monitoringv1.PodMetricsEndpoint{{Port: ptr.To("http")}},
 		},
 	}
 	if _, err := mon.MonitoringV1().PodMonitors("obs").Create(ctx, pm, metav1.CreateOptions{}); err != nil {
@@ -127,5 +128,3 @@ func TestForbiddenSourceBoundsTheWait(t *testing.T) {
 	}
 	s.waitFor(t, "podMonitor/obs/pods/0", "serviceMonitor/obs/api/0")
 }
-
-func ptr[T any](v T) *T { return &v }
