@@ -10,7 +10,9 @@ VERSION := dev
 endif
 GO_PACKAGES := ./...
 BIN := bin
-LDFLAGS := -s -w -X github.com/otelcol-operator/otelcol-operator/pkg/version.Version=$(VERSION)
+COMMIT ?= $(shell git rev-parse --short=12 HEAD 2>/dev/null)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
+LDFLAGS := -s -w -X github.com/otelcol-operator/otelcol-operator/pkg/version.Version=$(VERSION) \
+	-X github.com/otelcol-operator/otelcol-operator/pkg/version.Commit=$(COMMIT)
 PLATFORMS := linux/amd64 linux/arm64
 
 .PHONY: all generate verify build test unit-test lint control-plane demo demo-once images clean

@@ -29,6 +29,8 @@ import (
 const DefaultCollectorImage = "otel/opentelemetry-collector-contrib:0.165.0"
 
 type options struct {
+	// printVersion prints the build's version and exits.
+	printVersion           bool
 	kubeconfig             string
 	namespaces             []string
 	workers                int
@@ -56,6 +58,7 @@ func parseFlags(args []string) (*options, error) {
 	o := &options{}
 	fs := pflag.NewFlagSet("operator", pflag.ContinueOnError)
 	fs.SortFlags = false
+	fs.BoolVar(&o.printVersion, "version", false, "print the version, commit and Go version, then exit")
 	fs.StringVar(&o.kubeconfig, "kubeconfig", "", "kubeconfig file; empty means in-cluster config")
 	fs.StringSliceVar(&o.namespaces, "namespaces", nil, "comma-separated namespaces to watch; empty means all")
 	fs.IntVar(&o.workers, "workers", 2, "collectors reconciled in parallel")
@@ -137,6 +140,10 @@ func main() {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
+	}
+	if o.printVersion {
+		fmt.Println(version.Get().String("operator"))
+		return
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()

@@ -18,6 +18,8 @@ type options struct {
 	readyTimeout time.Duration
 	// pprof serves /debug/pprof on the HTTP listener.
 	pprof bool
+	// printVersion prints the build's version and exits.
+	printVersion bool
 	// overrides are the flags that replace config file values, nil where not given.
 	overrides taconfig.Overrides
 	// notApplicable lists flags accepted for drop-in use that change nothing here, to be logged at warning.
@@ -46,6 +48,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.DurationVar(&o.readyTimeout, "ready-timeout", 30*time.Second,
 		"longest wait for jobs whose discovery delivers nothing before /readyz turns 200 anyway")
 	fs.BoolVar(&o.pprof, "enable-pprof", false, "serve Go's profiling endpoints at /debug/pprof on the HTTP listener")
+	fs.BoolVar(&o.printVersion, "version", false, "print the version, commit and Go version, then exit")
 
 	zapLevel := fs.String("zap-log-level", "", "reference logging flag: debug, info, error or an integer; debug and N>0 set klog's -v (1 and N)")
 	zapDevel := fs.Bool("zap-devel", false, "reference logging flag, accepted and ignored (klog formats the logs)")

@@ -15,6 +15,8 @@ import (
 	"github.com/KimMachineGun/automemlimit/memlimit"
 	"github.com/spf13/pflag"
 	"k8s.io/klog/v2"
+
+	"github.com/otelcol-operator/otelcol-operator/pkg/version"
 )
 
 func main() {
@@ -25,6 +27,10 @@ func main() {
 		}
 		fmt.Fprintln(os.Stderr, "target-allocator:", err)
 		os.Exit(2)
+	}
+	if o.printVersion {
+		fmt.Println(version.Get().String("target-allocator"))
+		return
 	}
 	for _, w := range o.notApplicable {
 		klog.Warningf("Flag not applicable, accepted and ignored: %s", w)

@@ -13,6 +13,10 @@ import (
 // come from one release, and a dev operator runs a dev target allocator image.
 var Version = "dev"
 
+// Commit is the git commit, stamped by the Makefile; empty: taken from the Go toolchain's VCS stamp, when the build
+// had one (GOFLAGS=-buildvcs=false builds have none).
+var Commit = ""
+
 // Info is what --version prints.
 type Info struct {
 	Version   string
@@ -24,6 +28,10 @@ type Info struct {
 // Get reads the build's information.
 func Get() Info {
 	info := Info{Version: Version, Commit: "unknown", GoVersion: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH}
+	if Commit != "" {
+		info.Commit = Commit
+		return info
+	}
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
 		return info
