@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 )
 
 // kubeScenario: P pods in one namespace, discovered by kubernetes SD (role: pod) for two jobs with different
@@ -34,7 +36,7 @@ func newKubeScenario(ctx context.Context, c *cluster, o options) (*kubeScenario,
 	for range 16 {
 		wg.Go(func() {
 			for i := range work {
-				if err := s.createPod(ctx, i); err != nil {
+				if _, err := s.createPod(ctx, i); err != nil {
 					select {
 					case errs <- err:
 					default:
@@ -88,7 +90,9 @@ func (s *kubeScenario) expect(i int, present bool) {
 	set("port-8080", port == 8080)
 }
 
-func (s *kubeScenario) createPod(ctx context.Context, i int) error {
+// createPod creates pod i and marks it Running and Ready, as a kubelet would; it returns the moment of the status
+// write, which makes the pod a target.
+func (s *kubeScenario) createPod(ctx context.Context, i int) (time.Time, error) {
 	name, ip, tier, port := podSpec(i)
 	pod := &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: s.ns, Labels: map[string]string{"app": "bench", "tier": tier}},
@@ -99,14 +103,15 @@ func (s *kubeScenario) createPod(ctx context.Context, i int) error {
 	}
 	created, err := s.c.kube.CoreV1().Pods(s.ns).Create(ctx, pod, metav1.CreateOptions{})
 	if err != nil {
-		return err
+		return time.Time{}, err
 	}
 	created.Status = corev1.PodStatus{
 		Phase: corev1.PodRunning, PodIP: ip, PodIPs: []corev1.PodIP{{IP: ip}},
 		Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue, LastTransitionTime: metav1.Now()}},
 	}
+	at := time.Now()
 	_, err = s.c.kube.CoreV1().Pods(s.ns).UpdateStatus(ctx, created, metav1.UpdateOptions{})
-	return err
+	return at, err
 }
 
 func (s *kubeScenario) name() string {
@@ -136,12 +141,14 @@ func (s *kubeScenario) config() string {
 
 func (s *kubeScenario) want() map[string]map[string]bool { return s.wanted }
 
-// replaceOne deletes a pod that both jobs serve and creates a new one that both serve.
-func (s *kubeScenario) replaceOne(ctx context.Context) (string, error) {
+// replaceOne deletes a pod that both jobs serve and creates a new one that both serve. The deletion is
+// immediate (grace period 0): with the default 30 s the pod would stay, terminating, until a kubelet confirmed,
+// and there is none.
+func (s *kubeScenario) replaceOne(ctx context.Context) (time.Time, error) {
 	victim := 2 // tier a, port 8080
 	name, _, _, _ := podSpec(victim)
-	if err := s.c.kube.CoreV1().Pods(s.ns).Delete(ctx, name, metav1.DeleteOptions{}); err != nil {
-		return "", err
+	if err := s.c.kube.CoreV1().Pods(s.ns).Delete(ctx, name, metav1.DeleteOptions{GracePeriodSeconds: ptr.To[int64](0)}); err != nil {
+		return time.Time{}, err
 	}
 	s.expect(victim, false)
 	i := s.next
@@ -153,10 +160,10 @@ func (s *kubeScenario) replaceOne(ctx context.Context) (string, error) {
 		i++
 	}
 	s.next = i + 1
-	if err := s.createPod(ctx, i); err != nil {
-		return "", err
+	at, err := s.createPod(ctx, i)
+	if err != nil {
+		return time.Time{}, err
 	}
 	s.expect(i, true)
-	_, ip, _, port := podSpec(i)
-	return ip + ":" + strconv.Itoa(int(port)), nil
+	return at, nil
 }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"time"
 )
 
 // scenario feeds the TA its targets and knows exactly which addresses each job must serve.
@@ -17,8 +18,9 @@ type scenario interface {
 	config() string
 	// want returns the addresses each job must serve.
 	want() map[string]map[string]bool
-	// replaceOne replaces one target by a new one and returns the new expectation and the new address.
-	replaceOne(ctx context.Context) (string, error)
+	// replaceOne replaces one target by a new one, updates want, and returns the moment the change was made: just
+	// before the write that completes it (the file's rename, the new pod's Ready status).
+	replaceOne(ctx context.Context) (time.Time, error)
 }
 
 // fileScenario: N targets, one per group, with 17 __meta_kubernetes_* labels, in F files of one directory, one
@@ -51,7 +53,7 @@ func newFileScenario(dir string, o options) (*fileScenario, error) {
 	var wg sync.WaitGroup
 	errs := make([]error, o.files)
 	for f := range o.files {
-		wg.Go(func() { errs[f] = s.write(f) })
+		wg.Go(func() { _, errs[f] = s.write(f) })
 	}
 	wg.Wait()
 	for _, err := range errs {
@@ -97,17 +99,19 @@ func (s *fileScenario) path(f int) string {
 	return filepath.Join(s.dir, fmt.Sprintf("targets-%d.json", f))
 }
 
-// write replaces a file atomically (write, then rename), as configuration tools do.
-func (s *fileScenario) write(f int) error {
+// write replaces a file atomically (write, then rename), as configuration tools do, and returns the moment of
+// the rename.
+func (s *fileScenario) write(f int) (time.Time, error) {
 	b, err := json.Marshal(s.files[f])
 	if err != nil {
-		return err
+		return time.Time{}, err
 	}
 	tmp := s.path(f) + ".tmp"
 	if err := os.WriteFile(tmp, b, 0o644); err != nil {
-		return err
+		return time.Time{}, err
 	}
-	return os.Rename(tmp, s.path(f))
+	at := time.Now()
+	return at, os.Rename(tmp, s.path(f))
 }
 
 func (s *fileScenario) name() string {
@@ -126,11 +130,11 @@ func (s *fileScenario) want() map[string]map[string]bool {
 	return map[string]map[string]bool{fileJob: s.targets}
 }
 
-func (s *fileScenario) replaceOne(context.Context) (string, error) {
+func (s *fileScenario) replaceOne(context.Context) (time.Time, error) {
 	old := s.files[0][0].Targets[0]
 	g := podLikeGroup(0, "-replaced")
 	s.files[0][0] = g
 	delete(s.targets, old)
 	s.targets[g.Targets[0]] = true
-	return g.Targets[0], s.write(0)
+	return s.write(0)
 }
