@@ -1,9 +1,11 @@
 package promcr
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 
 	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
@@ -377,8 +379,12 @@ func (r refs) serviceDiscovery(spec *monitoringv1alpha1.ScrapeConfigSpec) (disco
 		}
 		m = opt(opt(opt(m, "role_arn", c.RoleARN), "refresh_interval", c.RefreshInterval), "port", c.Port)
 		if len(c.Filters) > 0 {
+			// Sorted by name, as the Prometheus Operator writes them, so a job reads the same from
+			// either; sorted on a copy, because c belongs to the informer's cache.
+			filters := slices.Clone(c.Filters)
+			slices.SortStableFunc(filters, func(a, b monitoringv1alpha1.Filter) int { return cmp.Compare(a.Name, b.Name) })
 			var fs []yaml.MapSlice
-			for _, f := range c.Filters {
+			for _, f := range filters {
 				fs = append(fs, yaml.MapSlice{{Key: "name", Value: f.Name}, {Key: "values", Value: f.Values}})
 			}
 			m = append(m, yaml.MapItem{Key: "filters", Value: fs})

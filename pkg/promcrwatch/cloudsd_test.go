@@ -96,3 +96,52 @@ func revealedYAML(t *testing.T, scs []*config.ScrapeConfig) string {
 	}
 	return string(out)
 }
+
+// EC2 filters are written sorted by name, as the Prometheus Operator writes them (the conformance test in
+// test/conformance compares whole jobs), and the sorting must not reorder the resource itself: it belongs to the
+// informer's cache.
+func TestScrapeConfigEC2FiltersSortedByNameOnACopy(t *testing.T) {
+	filters := monitoringv1alpha1.Filters{
+		{Name: "tag:env", Values: []string{"prod"}},
+		{Name: "instance-state-name", Values: []string{"running"}},
+		{Name: "availability-zone", Values: []string{"eu-west-1a"}},
+	}
+	sc := &monitoringv1alpha1.ScrapeConfig{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: "ec2"},
+		Spec: monitoringv1alpha1.ScrapeConfigSpec{EC2SDConfigs: []monitoringv1alpha1.EC2SDConfig{{
+			Region: ptr.To("eu-west-1"), Filters: filters,
+		}}},
+	}
+	got, err := promcr.ScrapeConfigScrapeConfigs(sc, promcr.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := got[0].Validate(config.DefaultGlobalConfig); err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := config.Load(`
+scrape_configs:
+- job_name: scrapeConfig/team-a/ec2
+  relabel_configs:
+  - {source_labels: [job], target_label: __tmp_prometheus_job_name}
+  ec2_sd_configs:
+  - region: eu-west-1
+    filters:
+    - {name: availability-zone, values: [eu-west-1a]}
+    - {name: instance-state-name, values: [running]}
+    - {name: "tag:env", values: [prod]}
+`, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := loaded.GetScrapeConfigs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(revealedYAML(t, want), revealedYAML(t, got)); diff != "" {
+		t.Errorf("EC2 filters (-want +got):\n%s", diff)
+	}
+	if names := []string{filters[0].Name, filters[1].Name, filters[2].Name}; !cmp.Equal(names, []string{"tag:env", "instance-state-name", "availability-zone"}) {
+		t.Errorf("the resource's filters were reordered: %v", names)
+	}
+}

@@ -34,6 +34,8 @@ import (
 	commonconfig "github.com/prometheus/common/config"
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/config"
+	// Every discovery kind registers itself, so config.Load reads any of them.
+	_ "github.com/prometheus/prometheus/discovery/install"
 	"github.com/prometheus/prometheus/model/relabel"
 	"go.yaml.in/yaml/v2"
 	corev1 "k8s.io/api/core/v1"
@@ -61,8 +63,9 @@ type deliberateDifference struct {
 var deliberateDifferences = []deliberateDifference{
 	{
 		name: "no sharding rules",
-		reason: "the Prometheus Operator shards by hashing __address__ or a Probe's __param_target (hashmod into __tmp_hash, then keep " +
-			"$(SHARD)); the TA is the only sharder, and a collector never sees the $(SHARD) placeholder",
+		reason: "the Prometheus Operator shards each Prometheus by hashing __address__ (a Probe's __param_target) " +
+			"into __tmp_hash and keeping $(SHARD), an environment variable of its StatefulSet; the TA is the only " +
+			"sharder here, and a collector would keep the literal $(SHARD) and drop every target",
 		normalize: func(u *config.ScrapeConfig) bool {
 			before := len(u.RelabelConfigs)
 			u.RelabelConfigs = slices.DeleteFunc(u.RelabelConfigs, func(r *relabel.Config) bool {
@@ -71,17 +74,52 @@ var deliberateDifferences = []deliberateDifference{
 			return len(u.RelabelConfigs) != before
 		},
 	},
+	{
+		name: "Probe prober.path defaults to /probe",
+		reason: "the Probe CRD defaults spec.prober.path to /probe, so every Probe read from the API server has it; " +
+			"the corpus bypasses API defaulting, and the Prometheus Operator then writes an empty metrics_path " +
+			"where we apply the CRD's default",
+		normalize: func(u *config.ScrapeConfig) bool {
+			if strings.HasPrefix(u.JobName, "probe/") && u.MetricsPath == "" {
+				u.MetricsPath = "/probe"
+				return true
+			}
+			return false
+		},
+	},
 }
 
-// isShardingRule matches exactly the two rules the Prometheus Operator appends for sharding.
+// canonical makes equal jobs marshal equally. It changes no meaning: a relabel rule's regex
+// `(.*)` is Prometheus' default, which its marshaller omits only when it is the very default
+// value (rules we build start from it; the generator spells it out and the loader parses it
+// anew).
+func canonical(sc *config.ScrapeConfig) {
+	for _, rules := range [][]*relabel.Config{sc.RelabelConfigs, sc.MetricRelabelConfigs} {
+		for _, r := range rules {
+			if r.Regex.Regexp != nil && r.Regex.String() == relabel.DefaultRelabelConfig.Regex.String() {
+				r.Regex = relabel.DefaultRelabelConfig.Regex
+			}
+		}
+	}
+}
+
+// isShardingRule matches exactly the three rules the Prometheus Operator (v0.93) appends for
+// sharding: copy the shard key into __tmp_hash unless set, hash it, keep this shard's targets
+// unless __tmp_disable_sharding is set.
 func isShardingRule(r *relabel.Config) bool {
-	switch r.Action {
-	case relabel.HashMod:
+	src := make([]string, len(r.SourceLabels))
+	for i, l := range r.SourceLabels {
+		src[i] = string(l)
+	}
+	switch {
+	case r.Action == relabel.Replace && r.TargetLabel == "__tmp_hash" && r.Regex.String() == "(.+);":
 		// __address__ for monitors and ScrapeConfigs, __param_target for Probes.
-		return r.TargetLabel == "__tmp_hash" && len(r.SourceLabels) == 1 &&
-			(r.SourceLabels[0] == "__address__" || r.SourceLabels[0] == "__param_target")
-	case relabel.Keep:
-		return len(r.SourceLabels) == 1 && r.SourceLabels[0] == "__tmp_hash" && r.Regex.String() == "$(SHARD)"
+		return slices.Equal(src, []string{"__address__", "__tmp_hash"}) ||
+			slices.Equal(src, []string{"__param_target", "__tmp_hash"})
+	case r.Action == relabel.HashMod:
+		return r.TargetLabel == "__tmp_hash" && slices.Equal(src, []string{"__tmp_hash"})
+	case r.Action == relabel.Keep:
+		return slices.Equal(src, []string{"__tmp_hash", "__tmp_disable_sharding"}) && r.Regex.String() == "$(SHARD);|.+;.+"
 	}
 	return false
 }
@@ -163,6 +201,8 @@ func TestConformance(t *testing.T) {
 				applied[d.name]++
 			}
 		}
+		canonical(u)
+		canonical(o)
 		uy, oy := marshalJob(t, u), marshalJob(t, o)
 		if uy == oy {
 			identical++
