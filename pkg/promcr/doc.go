@@ -4,8 +4,8 @@
 //
 // The Prometheus Operator's own generator (pkg/prometheus in its root module) does not build
 // against the prometheus module we use, so the conversion lives here. It follows that
-// generator (v0.93.1) in job names, relabeling order and rule contents, with these
-// deliberate differences:
+// generator (v0.93.1) in job names, relabeling order and rule contents (test/conformance
+// runs both on one corpus and requires identical jobs), with these deliberate differences:
 //
 //   - No sharding rules (hashmod on __address__, keep on $(SHARD)): the TA is the only sharder.
 //   - ServiceMonitors use the endpointslice role unless the monitor asks for endpoints
