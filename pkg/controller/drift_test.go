@@ -148,7 +148,7 @@ func TestFailureIsNotRetriedFasterThanTheRateLimiter(t *testing.T) {
 	k := &counting{}
 	f.c.kinds = append(f.c.kinds, k)
 	// Delays long enough that a loaded machine cannot pass them while the test runs its steps.
-	f.c.limiter = workqueue.NewTypedItemExponentialFailureRateLimiter[string](300*time.Millisecond, 10*time.Second)
+	f.c.limiter = workqueue.NewTypedItemExponentialFailureRateLimiter[string](3*time.Second, 30*time.Second)
 	// The informer's initial add event (a new collector: a full sync) arrives asynchronously; take it first.
 	waitFor(t, func() bool { return f.c.queue.Len() == 1 })
 	f.c.processNextWorkItem(f.ctx)
@@ -163,8 +163,8 @@ func TestFailureIsNotRetriedFasterThanTheRateLimiter(t *testing.T) {
 	if k.n != 1 {
 		t.Errorf("full syncs = %d after status-only updates, want 1: the failure was retried around the rate limiter", k.n)
 	}
-	// The rate-limited retry (300 ms, then doubling) runs the full sync again, once.
-	time.Sleep(400 * time.Millisecond)
+	// The rate-limited retry (3 s, then doubling) runs the full sync again, once.
+	time.Sleep(3200 * time.Millisecond)
 	for f.c.queue.Len() > 0 && k.n < 3 {
 		f.c.processNextWorkItem(f.ctx)
 	}

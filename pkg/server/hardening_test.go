@@ -36,7 +36,7 @@ func TestMadeUpMethodsAreOneSeries(t *testing.T) {
 	methods := map[string]bool{}
 	series := 0
 	for _, mf := range mfs {
-		if mf.GetName() != "opentelemetry_allocator_http_request_duration_seconds" {
+		if mf.GetName() != "targetallocator_http_request_duration_seconds" {
 			continue
 		}
 		for _, m := range mf.GetMetric() {
