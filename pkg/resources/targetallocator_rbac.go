@@ -194,7 +194,7 @@ func addTargetAllocatorRBAC(c *Children, col *v1alpha1.OpenTelemetryCollector, o
 	clusterBinding := func(bindingName, clusterRole string) *rbacv1.ClusterRoleBinding {
 		return &rbacv1.ClusterRoleBinding{
 			TypeMeta:   typeMeta("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"),
-			ObjectMeta: metav1.ObjectMeta{Name: bindingName, Labels: Labels(col, ComponentTargetAllocator, bindingName)},
+			ObjectMeta: metav1.ObjectMeta{Name: bindingName, Labels: Labels(col, ComponentTargetAllocator, TargetAllocatorName(col.Name))},
 			RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: clusterRole},
 			Subjects:   []rbacv1.Subject{subject},
 		}

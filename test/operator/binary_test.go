@@ -48,7 +48,7 @@ func TestOperatorBinary(t *testing.T) {
 
 	var logs bytes.Buffer
 	cmd := exec.Command(bin, "--kubeconfig="+kubeconfig, "--metrics-addr="+addr, "--leader-elect=true",
-		"--leader-elect-lease-name=binary-test", "--namespaces=binary-test")
+		"--leader-elect-lease-name=binary-test", "--leader-elect-resource-namespace=otelcol-operator-system", "--namespaces=binary-test")
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
