@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -47,6 +48,31 @@ const (
 type result struct {
 	// conflicts are children whose name is taken by an object this collector does not control.
 	conflicts []string
+	// failedConfig names the ConfigMaps that could not be written in this sync (an error or a conflict).
+	failedConfig map[string]bool
+	// heldWorkloads are workloads left as they are because a ConfigMap they mount failed.
+	heldWorkloads []string
+}
+
+// mountsFailedConfig tells whether spec mounts a ConfigMap that failed in this sync: such a workload is not
+// updated, so its pods never roll to a config hash whose config they do not get. Other workloads go on.
+func (r *result) mountsFailedConfig(spec *corev1.PodSpec) bool {
+	if spec == nil || len(r.failedConfig) == 0 {
+		return false
+	}
+	for _, v := range spec.Volumes {
+		if v.ConfigMap != nil && r.failedConfig[v.ConfigMap.Name] {
+			return true
+		}
+		if v.Projected != nil {
+			for _, s := range v.Projected.Sources {
+				if s.ConfigMap != nil && r.failedConfig[s.ConfigMap.Name] {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // childKind is the reconciler of one kind; the functions bind it to its lister and typed client.
@@ -62,6 +88,8 @@ type childKind[T object] struct {
 	delete        func(ctx context.Context, c *Controller, ns, name string, opts metav1.DeleteOptions) error
 	// preserve copies server-assigned fields of actual into the object about to be written.
 	preserve func(actual, updated T)
+	// podSpec is a workload's pod spec (nil for other kinds), to see which ConfigMaps it mounts.
+	podSpec  func(T) *corev1.PodSpec
 	kindRole kindRole
 }
 
@@ -132,8 +160,20 @@ func (k *childKind[T]) reconcile(ctx context.Context, c *Controller, col *v1alph
 	want := map[string]bool{}
 	for _, d := range k.desired(children) {
 		want[d.GetName()] = true
-		if err := k.ensure(ctx, c, col, d, r); err != nil {
+		if k.podSpec != nil && r.mountsFailedConfig(k.podSpec(d)) {
+			r.heldWorkloads = append(r.heldWorkloads, k.kind+" "+d.GetName())
+			continue
+		}
+		before := len(r.conflicts)
+		err := k.ensure(ctx, c, col, d, r)
+		if err != nil {
 			errs = append(errs, err)
+		}
+		if k.kindRole == roleConfig && (err != nil || len(r.conflicts) > before) {
+			if r.failedConfig == nil {
+				r.failedConfig = map[string]bool{}
+			}
+			r.failedConfig[d.GetName()] = true
 		}
 	}
 	existing, err := k.list(c, col.Namespace, instanceSelector(col.Namespace, col.Name))

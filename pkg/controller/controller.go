@@ -202,16 +202,30 @@ func (c *Controller) enqueueCollector(obj any, full bool) {
 		utilruntime.HandleError(err)
 		return
 	}
-	c.enqueue(key, full)
+	if full {
+		c.enqueueNewInput(key)
+		return
+	}
+	c.enqueue(key, false)
 }
 
-// enqueue queues key; full asks for a rebuild of the children, at once (a change is new input, which the backoff
-// of an earlier failure must not delay).
+// enqueueNewInput queues a full sync of key at once: the collector itself changed, which is new input the backoff
+// of an earlier failure must not delay.
+func (c *Controller) enqueueNewInput(key string) {
+	c.mu.Lock()
+	st := c.state(key)
+	st.full, st.notBefore = true, time.Time{}
+	c.mu.Unlock()
+	c.queue.Add(key)
+}
+
+// enqueue queues key; full asks for a rebuild of the children. It keeps the backoff of a failed sync: a child's
+// event is most often the echo of that very sync's own write, and honouring it at once would retry the failure
+// around the rate limiter (the retry already queued runs the full sync when the delay is over).
 func (c *Controller) enqueue(key string, full bool) {
 	if full {
 		c.mu.Lock()
-		st := c.state(key)
-		st.full, st.notBefore = true, time.Time{}
+		c.state(key).full = true
 		c.mu.Unlock()
 	}
 	c.queue.Add(key)

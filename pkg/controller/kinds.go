@@ -193,6 +193,7 @@ func childKinds() []reconciler {
 			kind:     "Deployment",
 			kindRole: roleWorkload,
 			desired:  func(c *resources.Children) []*appsv1.Deployment { return c.Deployments },
+			podSpec:  func(o *appsv1.Deployment) *corev1.PodSpec { return &o.Spec.Template.Spec },
 			get: func(c *Controller, ns, name string) (*appsv1.Deployment, error) {
 				return c.scope(ns).Deployments.Lister().Deployments(ns).Get(name)
 			},
@@ -218,6 +219,7 @@ func childKinds() []reconciler {
 			kind:     "StatefulSet",
 			kindRole: roleWorkload,
 			desired:  func(c *resources.Children) []*appsv1.StatefulSet { return c.StatefulSets },
+			podSpec:  func(o *appsv1.StatefulSet) *corev1.PodSpec { return &o.Spec.Template.Spec },
 			get: func(c *Controller, ns, name string) (*appsv1.StatefulSet, error) {
 				return c.scope(ns).StatefulSets.Lister().StatefulSets(ns).Get(name)
 			},
@@ -243,6 +245,7 @@ func childKinds() []reconciler {
 			kind:     "DaemonSet",
 			kindRole: roleWorkload,
 			desired:  func(c *resources.Children) []*appsv1.DaemonSet { return c.DaemonSets },
+			podSpec:  func(o *appsv1.DaemonSet) *corev1.PodSpec { return &o.Spec.Template.Spec },
 			get: func(c *Controller, ns, name string) (*appsv1.DaemonSet, error) {
 				return c.scope(ns).DaemonSets.Lister().DaemonSets(ns).Get(name)
 			},

@@ -32,7 +32,7 @@ func (c *Controller) newStatus(col *v1alpha1.OpenTelemetryCollector, children *r
 	case len(r.conflicts) > 0:
 		cond.Status, cond.Reason = metav1.ConditionFalse, ReasonChildConflict
 		cond.Message = strings.Join(r.conflicts, "; ") + "; rename or delete it, the operator leaves it alone"
-	case errors.Is(reconcileErr, errConfigFailed):
+	case errors.As(reconcileErr, new(*heldError)):
 		cond.Status, cond.Reason, cond.Message = metav1.ConditionFalse, ReasonConfigFailed, reconcileErr.Error()
 	case reconcileErr != nil:
 		cond.Status, cond.Reason, cond.Message = metav1.ConditionFalse, ReasonReconcileFailed, reconcileErr.Error()

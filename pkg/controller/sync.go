@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
@@ -22,8 +23,12 @@ func (e *conflictError) Error() string {
 	return fmt.Sprintf("%d children conflict with objects this collector does not control", len(e.conflicts))
 }
 
-// errConfigFailed says why workloads were not written in a sync.
-var errConfigFailed = errors.New("the collector's ConfigMap could not be written, so its workload was left as it is")
+// heldError says why workloads were not written in a sync.
+type heldError struct{ workloads []string }
+
+func (e *heldError) Error() string {
+	return fmt.Sprintf("a ConfigMap they mount could not be written, so %s were left as they are", strings.Join(e.workloads, ", "))
+}
 
 // collector returns the cached collector of key, nil when it is gone or not watched.
 func (c *Controller) collector(key string) (*v1alpha1.OpenTelemetryCollector, string, string, error) {
@@ -78,22 +83,14 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 
 	r := &result{}
 	var errs []error
-	configFailed := false
 	for _, k := range c.kinds {
-		if k.role() == roleWorkload && configFailed {
-			continue
-		}
-		before := len(r.conflicts)
-		err := k.reconcile(ctx, c, col, children, r)
-		if err != nil {
+		if err := k.reconcile(ctx, c, col, children, r); err != nil {
 			errs = append(errs, err)
 		}
-		if k.role() == roleConfig && (err != nil || len(r.conflicts) > before) {
-			configFailed = true
-		}
 	}
-	if configFailed {
-		errs = append(errs, errConfigFailed)
+	if len(r.heldWorkloads) > 0 && len(r.conflicts) == 0 {
+		// A conflict already says why; an error alone needs the held workloads named.
+		errs = append(errs, &heldError{workloads: r.heldWorkloads})
 	}
 	reconcileErr := errors.Join(errs...)
 	if err := c.writeStatus(ctx, cached, c.newStatus(col, children, r, nil, reconcileErr)); err != nil {

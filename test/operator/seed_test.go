@@ -446,7 +446,6 @@ func TestInvalidConfigKeepsChildren(t *testing.T) {
 // TestForeignChildIsLeftAlone: a same-named object that is not this collector's is neither changed nor deleted,
 // and the collector reports it.
 func TestForeignChildIsLeftAlone(t *testing.T) {
-	t.Skip("known failure: fails since child adoption was merged (the foreign StatefulSet is not found); under investigation, see CHANGELOG/issue notes")
 	ctx := context.Background()
 	ns := newNamespace(t, ctx, "foreign")
 	foreign := &corev1.ConfigMap{
