@@ -234,7 +234,6 @@ func TestTargetAllocatorHoldsNoMoreThanEdit(t *testing.T) {
 // TestClusterWideWhenAllowedHasNoSecrets: with the operator flag on, a collector's TA reads discovery objects and
 // monitors cluster-wide (the admin's decision), but still no Secret outside its namespace.
 func TestClusterWideWhenAllowedHasNoSecrets(t *testing.T) {
-	t.Skip("known failure: the TargetAllocatorAccess condition is not written in this flow yet; known failure, see issue notes")
 	ctx := context.Background()
 	_, carolOtel := as("carol")
 	if _, err := carolOtel.OpentelemetryV1alpha1().OpenTelemetryCollectors(allowedNS).Create(ctx, attackCollector("wide", ""), metav1.CreateOptions{}); err != nil {
@@ -255,11 +254,15 @@ func TestClusterWideWhenAllowedHasNoSecrets(t *testing.T) {
 	if !can(t, ta, "list", "", "secrets", allowedNS) {
 		t.Error("the TA may not read Secrets of its own namespace")
 	}
-	c, err := condition(t, allowedNS, "wide", controller.ConditionTargetAllocatorAccess)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if c.Status != metav1.ConditionTrue {
-		t.Errorf("condition %+v, want True", c)
-	}
+	// The bindings are written before the status, so the condition may follow them by one sync.
+	eventually(t, "TargetAllocatorAccess is True", func() error {
+		c, err := condition(t, allowedNS, "wide", controller.ConditionTargetAllocatorAccess)
+		if err != nil {
+			return err
+		}
+		if c.Status != metav1.ConditionTrue || c.Reason != resources.AccessReasonGranted {
+			return fmt.Errorf("condition %+v, want True/%s", c, resources.AccessReasonGranted)
+		}
+		return nil
+	})
 }
