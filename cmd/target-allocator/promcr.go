@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -12,11 +13,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	promconfig "github.com/prometheus/prometheus/config"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/informers"
-	coreinformers "k8s.io/client-go/informers/core/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/scheme"
 	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
+	"k8s.io/client-go/metadata"
+	"k8s.io/client-go/metadata/metadatainformer"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/record"
 	"k8s.io/klog/v2"
@@ -31,7 +34,8 @@ type prometheusCR struct {
 	watcher     *promcrwatch.Watcher
 	monitoring  monitoringinformers.SharedInformerFactory
 	core        informers.SharedInformerFactory
-	scoped      []informers.SharedInformerFactory // Secrets and ConfigMaps, one per readable namespace
+	scoped      []informers.SharedInformerFactory        // ConfigMaps, one per readable namespace
+	scopedMeta  []metadatainformer.SharedInformerFactory // Secret metadata, one per readable namespace
 	broadcaster record.EventBroadcaster
 	stopOnce    sync.Once
 }
@@ -68,13 +72,27 @@ func newPrometheusCR(ctx context.Context, restConfig *rest.Config, kube kubernet
 			"hint", "set "+promcrwatch.CollectorNameEnv+" or an app.kubernetes.io/instance label in collector_selector")
 	}
 	core := p.core.Core().V1()
-	var scoped map[string]coreinformers.Interface
+	var scoped map[string]promcrwatch.ScopedNamespace
 	if cfg.CollectorNamespace != "" {
-		scoped = map[string]coreinformers.Interface{}
+		meta, err := metadata.NewForConfig(restConfig)
+		if err != nil {
+			p.shutdown()
+			return nil, fmt.Errorf("metadata client: %w", err)
+		}
+		scoped = map[string]promcrwatch.ScopedNamespace{}
 		for _, ns := range secretNamespaces(cfg) {
 			f := informers.NewSharedInformerFactoryWithOptions(kube, 0, informers.WithNamespace(ns))
+			mf := metadatainformer.NewFilteredSharedInformerFactory(meta, 0, ns, nil)
 			p.scoped = append(p.scoped, f)
-			scoped[ns] = f.Core().V1()
+			p.scopedMeta = append(p.scopedMeta, mf)
+			secrets := kube.CoreV1().Secrets(ns)
+			scoped[ns] = promcrwatch.ScopedNamespace{
+				SecretMetadata: mf.ForResource(corev1.SchemeGroupVersion.WithResource("secrets")).Informer(),
+				GetSecret: func(ctx context.Context, name string) (*corev1.Secret, error) {
+					return secrets.Get(ctx, name, metav1.GetOptions{})
+				},
+				ConfigMaps: f.Core().V1().ConfigMaps(),
+			}
 		}
 	} else {
 		// Without a known namespace there is nothing to scope to; the role decides what the TA may read.
@@ -113,11 +131,18 @@ func (p *prometheusCR) start(stop <-chan struct{}) {
 	for _, f := range p.scoped {
 		f.Start(stop)
 	}
+	for _, f := range p.scopedMeta {
+		f.Start(stop)
+	}
 }
 
-// secretNamespaces are the namespaces whose Secrets and ConfigMaps monitors may reference.
+// secretNamespaces are the namespaces whose Secrets and ConfigMaps monitors may reference: the collector's and
+// those the admin lists in prometheus_cr.secret_namespaces (the reference's key), sorted, without repeats. The
+// TA needs Secret read in each (a RoleBinding the admin grants); one it may not list is reported as unsynced.
 func secretNamespaces(cfg *taconfig.Config) []string {
-	return []string{cfg.CollectorNamespace}
+	out := append([]string{cfg.CollectorNamespace}, cfg.PrometheusCR.SecretNamespaces...)
+	slices.Sort(out)
+	return slices.Compact(slices.DeleteFunc(out, func(ns string) bool { return ns == "" }))
 }
 
 // shutdown waits for the informers to stop and flushes nothing more to the API; safe to call more than once.
@@ -126,6 +151,9 @@ func (p *prometheusCR) shutdown() {
 		p.monitoring.Shutdown()
 		p.core.Shutdown()
 		for _, f := range p.scoped {
+			f.Shutdown()
+		}
+		for _, f := range p.scopedMeta {
 			f.Shutdown()
 		}
 		if p.broadcaster != nil {

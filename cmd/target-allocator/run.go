@@ -122,7 +122,8 @@ func run(ctx context.Context, o *options) error {
 		{Name: "discovery-first-update", Ready: disc.Ready},
 	}
 	if promCR != nil {
-		checks = append(checks, server.ReadyCheck{Name: "prometheus-cr-synced", Ready: promCR.watcher.HasSynced})
+		checks = append(checks, server.ReadyCheck{Name: "prometheus-cr-synced", Ready: promCR.watcher.HasSynced,
+			Degraded: promCR.watcher.Unsynced})
 	}
 
 	handler, err := server.New(server.Options{

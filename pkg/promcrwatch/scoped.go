@@ -9,7 +9,8 @@ import (
 )
 
 // watchReferenced sets up the sources of Secrets and ConfigMaps that monitors reference: per namespace when
-// Options.Scoped is set, else the cluster-wide Secrets and ConfigMaps informers.
+// Options.Scoped is set (Secrets by metadata, values read when referenced), else the cluster-wide Secrets and
+// ConfigMaps informers.
 func (w *Watcher) watchReferenced() error {
 	opts := w.opts
 	if len(opts.Scoped) == 0 {
@@ -25,29 +26,32 @@ func (w *Watcher) watchReferenced() error {
 		}
 		return nil
 	}
-	secrets := make(map[string]promcr.SecretGetter, len(opts.Scoped))
+	secrets := make(map[string]*referencedSecrets, len(opts.Scoped))
 	configMaps := make(map[string]promcr.ConfigMapGetter, len(opts.Scoped))
 	namespaces := make([]string, 0, len(opts.Scoped))
-	for ns, core := range opts.Scoped {
+	for ns, src := range opts.Scoped {
+		if src.SecretMetadata == nil || src.GetSecret == nil || src.ConfigMaps == nil {
+			return fmt.Errorf("promcrwatch: scoped namespace %q needs SecretMetadata, GetSecret and ConfigMaps", ns)
+		}
 		namespaces = append(namespaces, ns)
-		s, cm := core.Secrets(), core.ConfigMaps()
-		if err := w.watch("Secret in "+ns, s.Informer()); err != nil {
+		if err := w.watch("Secret metadata in "+ns, src.SecretMetadata); err != nil {
 			return err
 		}
-		if err := w.watch("ConfigMap in "+ns, cm.Informer()); err != nil {
+		if err := w.watch("ConfigMap in "+ns, src.ConfigMaps.Informer()); err != nil {
 			return err
 		}
-		secrets[ns] = secretGetter(s.Lister())
-		configMaps[ns] = configMapGetter(cm.Lister())
+		secrets[ns] = newReferencedSecrets(ns, src)
+		configMaps[ns] = configMapGetter(src.ConfigMaps.Lister())
 	}
+	w.referenced = secrets
 	slices.Sort(namespaces)
 	allowed := strings.Join(namespaces, ", ")
 	w.genOptions.Secrets = func(namespace, name, key string) (string, error) {
-		get, ok := secrets[namespace]
+		r, ok := secrets[namespace]
 		if !ok {
 			return "", outsideScope(namespace, allowed)
 		}
-		return get(namespace, name, key)
+		return r.value(name, key)
 	}
 	w.genOptions.ConfigMaps = func(namespace, name, key string) (string, error) {
 		get, ok := configMaps[namespace]

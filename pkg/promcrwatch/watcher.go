@@ -44,11 +44,11 @@ type Options struct {
 	// monitors that reference a ConfigMap are then invalid.
 	Secrets    coreinformers.SecretInformer
 	ConfigMaps coreinformers.ConfigMapInformer
-	// Scoped, when not empty, replaces Secrets and ConfigMaps: the informers of each namespace whose Secrets and
+	// Scoped, when not empty, replaces Secrets and ConfigMaps: the sources of each namespace whose Secrets and
 	// ConfigMaps monitors may reference (the collector's and the admin's secret_namespaces), so the TA neither
-	// needs nor caches the Secrets of the cluster. A monitor referencing one elsewhere is invalid, with an
+	// needs nor caches the Secrets of the cluster, and of those namespaces holds only the values monitors use. A monitor referencing one elsewhere is invalid, with an
 	// error that says so. The caller starts the factories behind them.
-	Scoped map[string]coreinformers.Interface
+	Scoped map[string]ScopedNamespace
 	// Settings are the TA config's prometheus_cr block.
 	Settings taconfig.PrometheusCR
 	// Global completes the generated jobs as the config file's global section completes its own jobs (scrape
@@ -88,7 +88,8 @@ type Watcher struct {
 	scrapeConfigs   monitoringv1alpha1listers.ScrapeConfigLister
 	namespaces      corelisters.NamespaceLister
 	genOptions      promcr.Options
-	last            []byte // the last configs pushed, encoded with secrets, to skip pushes that change nothing
+	referenced      map[string]*referencedSecrets // by namespace, with Options.Scoped
+	last            []byte                        // the last configs pushed, encoded with secrets, to skip pushes that change nothing
 }
 
 // New checks which monitoring CRDs are served and registers informers for them (and for Secrets, ConfigMaps and,
@@ -302,6 +303,9 @@ func (w *Watcher) recompute() {
 		return
 	}
 	res := promcr.Generate(selected, w.genOptions)
+	for _, r := range w.referenced {
+		r.sweep()
+	}
 	global := config.DefaultGlobalConfig
 	if w.opts.Global != nil {
 		global = *w.opts.Global

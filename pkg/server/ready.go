@@ -9,7 +9,14 @@ import (
 type ReadyCheck struct {
 	Name  string
 	Ready func() bool
+	// Degraded, when set and returning an error, is shown beside a passing check ("[+]name ok, degraded: ...")
+	// without making the TA unready: for sources the TA gave up waiting for (a missing permission) and serves
+	// without, so that an admin reading /readyz?verbose learns what is missing.
+	Degraded func() error
 }
+
+// singleLine keeps a reason on its check's line.
+func singleLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // failingCheck returns the name of the first failing check, "" when all pass.
 func (s *Server) failingCheck() string {
@@ -31,7 +38,13 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 		ok := c.Ready()
 		failed = failed || !ok
 		if ok {
-			b.WriteString("[+]" + c.Name + " ok\n")
+			b.WriteString("[+]" + c.Name + " ok")
+			if c.Degraded != nil {
+				if err := c.Degraded(); err != nil {
+					b.WriteString(", degraded: " + singleLine(err.Error()))
+				}
+			}
+			b.WriteString("\n")
 		} else {
 			b.WriteString("[-]" + c.Name + " failed: not ready\n")
 		}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -22,12 +23,19 @@ func TestTargetRoutesAnswer503UntilReady(t *testing.T) {
 	a.SetCollectors([]target.Collector{{Name: "col-0"}})
 	a.Apply(target.JobChange{Job: "j", Upsert: []*target.Target{{Hash: 1, Address: "h:1", Item: item("h:1")}}})
 	var collectors, discovery atomic.Bool
+	var sources atomic.Pointer[error]
 	s, err := New(Options{
 		Snapshot:      a.Snapshot,
 		ScrapeConfigs: func() []byte { return []byte(`{"j":{}}`) },
 		ReadyChecks: []ReadyCheck{
 			{Name: "collectors-synced", Ready: collectors.Load},
 			{Name: "discovery-first-update", Ready: discovery.Load},
+			{Name: "prometheus-cr-sources", Ready: func() bool { return true }, Degraded: func() error {
+				if e := sources.Load(); e != nil {
+					return *e
+				}
+				return nil
+			}},
 		},
 	})
 	if err != nil {
@@ -46,7 +54,7 @@ func TestTargetRoutesAnswer503UntilReady(t *testing.T) {
 		}
 	}
 	rec := fetch(t, s, "/readyz?verbose")
-	if want := "[+]collectors-synced ok\n[-]discovery-first-update failed: not ready\nreadyz check failed\n"; rec.Code != 503 || rec.Body.String() != want {
+	if want := "[+]collectors-synced ok\n[-]discovery-first-update failed: not ready\n[+]prometheus-cr-sources ok\nreadyz check failed\n"; rec.Code != 503 || rec.Body.String() != want {
 		t.Errorf("/readyz?verbose = %d %q, want 503 %q", rec.Code, rec.Body, want)
 	}
 	discovery.Store(true)
@@ -55,8 +63,11 @@ func TestTargetRoutesAnswer503UntilReady(t *testing.T) {
 			t.Errorf("GET %s when ready = %d %s", u, rec.Code, rec.Body)
 		}
 	}
+	// A source the TA gave up waiting for is named beside its passing check, and keeps the TA ready.
+	e := errors.New("PodMonitor: forbidden:\n  pods.monitoring.coreos.com is forbidden")
+	sources.Store(&e)
 	rec = fetch(t, s, "/readyz?verbose")
-	if want := "[+]collectors-synced ok\n[+]discovery-first-update ok\nreadyz check passed\n"; rec.Code != 200 || rec.Body.String() != want {
+	if want := "[+]collectors-synced ok\n[+]discovery-first-update ok\n[+]prometheus-cr-sources ok, degraded: PodMonitor: forbidden: pods.monitoring.coreos.com is forbidden\nreadyz check passed\n"; rec.Code != 200 || rec.Body.String() != want {
 		t.Errorf("/readyz?verbose = %d %q, want 200 %q", rec.Code, rec.Body, want)
 	}
 	if rec := fetch(t, s, "/readyz"); rec.Code != 200 || rec.Body.String() != "ok\n" {
