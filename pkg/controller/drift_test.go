@@ -19,38 +19,39 @@ import (
 	"github.com/otelcol-operator/otelcol-operator/pkg/resources"
 )
 
-// A child whose labels were removed drops out of the label-filtered cache; the operator must take it back.
+// A child whose labels were removed drops out of the label-filtered cache; the operator must take it back. The
+// fake clientset filters lists by label but not watches, so the state is built as a real API server leaves it:
+// the child exists, controlled by the collector, without our labels, and the informer never listed it.
 func TestRemovedLabelsAreRestored(t *testing.T) {
-	f := newFixture(t, seed(t))
+	col := seed(t)
+	name := resources.CollectorName(col.Name)
+	stripped := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{
+		Namespace: col.Namespace, Name: name, Labels: map[string]string{"kept": "yes"},
+		OwnerReferences: []metav1.OwnerReference{*resources.OwnerReference(col)},
+	}}
+	f := newFixture(t, col, stripped)
+	if _, err := f.c.scope(col.Namespace).ConfigMaps.Lister().ConfigMaps(col.Namespace).Get(name); err == nil {
+		t.Fatal("the unlabelled ConfigMap is in the label-filtered cache: the test no longer plays a lost child")
+	}
 	f.converge()
-	name := resources.CollectorName("collector-with-ta")
-	cm, err := f.kube.CoreV1().ConfigMaps("default").Get(f.ctx, name, metav1.GetOptions{})
+	got, err := f.kube.CoreV1().ConfigMaps(col.Namespace).Get(f.ctx, name, metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	cm.Labels = nil
-	updated, err := f.kube.CoreV1().ConfigMaps("default").Update(f.ctx, cm, metav1.UpdateOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitFor(t, func() bool {
-		c, err := f.c.scope("default").ConfigMaps.Lister().ConfigMaps("default").Get(name)
-		return err == nil && c.ResourceVersion == updated.ResourceVersion
-	})
-	// A real API server's watch filtered by label drops the object now; the fake's watch does not filter, so
-	// drop it from the cache as the informer would.
-	if err := f.c.scope("default").ConfigMaps.Informer().GetIndexer().Delete(updated); err != nil {
-		t.Fatal(err)
-	}
-	f.writes()
-	f.converge()
-	got, _ := f.kube.CoreV1().ConfigMaps("default").Get(f.ctx, name, metav1.GetOptions{})
-	if got.Labels[resources.LabelManagedBy] != resources.ManagedByValue || got.Labels[resources.LabelInstance] != "default.collector-with-ta" {
+	if got.Labels[resources.LabelManagedBy] != resources.ManagedByValue || got.Labels[resources.LabelInstance] != resources.InstanceValue(col) {
 		t.Errorf("labels not restored: %v", got.Labels)
+	}
+	if got.Data[resources.CollectorConfigKey] == "" {
+		t.Errorf("content not restored: %v", got.Data)
 	}
 	if !hasEvent(f.recorder, "Normal "+ReasonReclaimed) {
 		t.Error("no Reclaimed event")
 	}
+	// Back in the cache, so that the operator manages it again from events.
+	waitFor(t, func() bool {
+		_, err := f.c.scope(col.Namespace).ConfigMaps.Lister().ConfigMaps(col.Namespace).Get(name)
+		return err == nil
+	})
 }
 
 // kubectl delete --cascade=orphan removes the owner references of the children; a collector of the same name
