@@ -15,13 +15,13 @@ import (
 	"k8s.io/klog/v2"
 )
 
-// runWithLeaderElection runs the workers while this process holds the Lease and returns after they stopped.
+// runWithLeaderElection runs work (the controller's workers) while this process holds the Lease and returns after they stopped.
 //
 // The Lease is released on shutdown (so a standby takes over at once), but only after every worker returned:
 // client-go releases as soon as the context it runs with ends, so that context is not the signal context but one
 // this function cancels itself once the workers are done. Losing the Lease stops the workers and ends the process
 // with an error (the pod restarts as a standby) rather than risking two writers.
-func (op *operator) runWithLeaderElection(ctx context.Context, o *options) error {
+func (op *operator) runWithLeaderElection(ctx context.Context, o *options, work func(context.Context, int) error) error {
 	host, err := os.Hostname()
 	if err != nil {
 		return fmt.Errorf("hostname for the leader identity: %w", err)
@@ -65,7 +65,7 @@ func (op *operator) runWithLeaderElection(ctx context.Context, o *options) error
 				// Workers stop on SIGTERM (ctx) and when the Lease is lost (leading).
 				workCtx, cancel := context.WithCancel(leading)
 				stop := context.AfterFunc(ctx, cancel)
-				err := op.controller.Run(workCtx, o.workers)
+				err := work(workCtx, o.workers)
 				stop()
 				cancel()
 				mu.Lock()

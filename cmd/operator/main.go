@@ -191,7 +191,7 @@ func run(ctx context.Context, o *options) error {
 	// Caches fill before and independently of leadership, so a standby takes over with warm caches.
 	op.start(ctx)
 	if o.leaderElect {
-		err = op.runWithLeaderElection(ctx, o)
+		err = op.runWithLeaderElection(ctx, o, op.controller.Run)
 	} else {
 		err = op.controller.Run(ctx, o.workers)
 	}
