@@ -48,6 +48,9 @@ type options struct {
 	// allowClusterWideTAs lets the operator bind the fixed cluster-wide ClusterRoles to target allocators.
 	allowClusterWideTAs    bool
 	allowScrapeConfigFiles bool
+	// kubeAPIQPS and kubeAPIBurst bound the operator's requests to the API server (client-go's client-side limit).
+	kubeAPIQPS   float32
+	kubeAPIBurst int
 }
 
 // inClusterNamespaceFile holds the pod's namespace in a cluster (mounted with the service account token).
@@ -81,6 +84,10 @@ func parseFlags(args []string) (*options, error) {
 	fs.BoolVar(&o.allowScrapeConfigFiles, configrewrite.AllowFileAccessFlag, false,
 		"let collector CRs with a target allocator name files in scrape configs (credentials_file, bearer_token_file, tls_config *_file, kubeconfig_file, file_sd files, ...); "+
 			"the target allocator opens them with its own identity, so only allow it when every CR author may read the pods' files")
+	// client-go's defaults (5 QPS, burst 10) made a first sync of 50 collectors take 3 minutes (test/scale) and
+	// queued their Events behind it. The API server's priority and fairness still protects the control plane.
+	fs.Float32Var(&o.kubeAPIQPS, "kube-api-qps", 50, "sustained requests per second to the Kubernetes API server")
+	fs.IntVar(&o.kubeAPIBurst, "kube-api-burst", 100, "requests allowed in a burst above --kube-api-qps")
 	fs.StringVar(&o.metricsAddr, "metrics-addr", ":8080", "address of /metrics, /healthz, /livez and /readyz")
 	klogFlags := flag.NewFlagSet("klog", flag.ContinueOnError)
 	klog.InitFlags(klogFlags)
@@ -100,6 +107,9 @@ func parseFlags(args []string) (*options, error) {
 	}
 	if o.workers < 1 {
 		return nil, fmt.Errorf("--workers must be at least 1, got %d", o.workers)
+	}
+	if o.kubeAPIQPS <= 0 || o.kubeAPIBurst < 1 {
+		return nil, fmt.Errorf("--kube-api-qps must be positive and --kube-api-burst at least 1, got %g and %d", o.kubeAPIQPS, o.kubeAPIBurst)
 	}
 	if o.resync < 0 {
 		return nil, fmt.Errorf("--resync must not be negative, got %s", o.resync)

@@ -56,6 +56,7 @@ func newOperator(ctx context.Context, o *options, reg prometheus.Registerer) (*o
 		return nil, err
 	}
 	cfg.UserAgent = "otelcol-operator"
+	cfg.QPS, cfg.Burst = o.kubeAPIQPS, o.kubeAPIBurst
 	kube, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("kubernetes client: %w", err)

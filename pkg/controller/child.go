@@ -52,6 +52,38 @@ type result struct {
 	failedConfig map[string]bool
 	// heldWorkloads are workloads left as they are because a ConfigMap they mount failed.
 	heldWorkloads []string
+	// changes are the children written in this sync, per Normal event reason, in the order they were written.
+	changes map[string][]string
+	reasons []string
+}
+
+// changed records a child written in this sync. The sync emits one Normal Event per reason with every child in
+// it, not one per child: a first sync creates about ten children, and ten Events per collector doubled the
+// operator's writes and, behind client-go's rate limit, kept it writing long after the children were done.
+func (r *result) changed(reason, child string) {
+	if r.changes == nil {
+		r.changes = map[string][]string{}
+	}
+	if _, ok := r.changes[reason]; !ok {
+		r.reasons = append(r.reasons, reason)
+	}
+	r.changes[reason] = append(r.changes[reason], child)
+}
+
+// changeVerbs words each reason's Event message.
+var changeVerbs = map[string]string{
+	ReasonCreated:   "created",
+	ReasonUpdated:   "updated",
+	ReasonAdopted:   "adopted",
+	ReasonReclaimed: "restored the labels of",
+	ReasonDeleted:   "deleted",
+}
+
+// recordChanges emits the Events of the children written in this sync.
+func (c *Controller) recordChanges(col *v1alpha1.OpenTelemetryCollector, r *result) {
+	for _, reason := range r.reasons {
+		c.recorder.Eventf(col, "Normal", reason, "%s %s", changeVerbs[reason], strings.Join(r.changes[reason], ", "))
+	}
 }
 
 // mountsFailedConfig tells whether spec mounts a ConfigMap that failed in this sync: such a workload is not
@@ -190,7 +222,7 @@ func (k *childKind[T]) reconcile(ctx context.Context, c *Controller, col *v1alph
 			c.recorder.Eventf(col, "Warning", ReasonDeleteFailed, "deleting %s %s: %v", k.kind, a.GetName(), err)
 			continue
 		}
-		c.recorder.Eventf(col, "Normal", ReasonDeleted, "deleted %s %s", k.kind, a.GetName())
+		r.changed(ReasonDeleted, k.kind+" "+a.GetName())
 	}
 	return errors.Join(errs...)
 }
@@ -249,7 +281,7 @@ func (k *childKind[T]) ensure(ctx context.Context, c *Controller, col *v1alpha1.
 			c.recorder.Eventf(col, "Warning", ReasonCreateFailed, "creating %s %s: %v", k.kind, name, err)
 			return fmt.Errorf("creating %s %s: %w", k.kind, name, err)
 		}
-		c.recorder.Eventf(col, "Normal", ReasonCreated, "created %s %s", k.kind, name)
+		r.changed(ReasonCreated, k.kind+" "+name)
 		return nil
 	case err != nil:
 		return fmt.Errorf("getting %s %s from the cache: %w", k.kind, name, err)
@@ -285,7 +317,7 @@ func (k *childKind[T]) ensure(ctx context.Context, c *Controller, col *v1alpha1.
 			// An immutable field changed (a binding's roleRef, a StatefulSet's serviceName): replace the object;
 			// the next sync creates it anew. Any other invalid content comes from the CR: the running child stays.
 			if derr := k.remove(ctx, c, actual); derr == nil {
-				c.recorder.Eventf(col, "Normal", ReasonDeleted, "deleted %s %s to recreate it: %v", k.kind, name, err)
+				r.changed(ReasonDeleted, fmt.Sprintf("%s %s (to recreate it: %v)", k.kind, name, err))
 				return fmt.Errorf("recreating %s %s: %w", k.kind, name, err)
 			}
 		}
@@ -294,11 +326,11 @@ func (k *childKind[T]) ensure(ctx context.Context, c *Controller, col *v1alpha1.
 	}
 	switch {
 	case cl == claimAdoptable:
-		c.recorder.Eventf(col, "Normal", ReasonAdopted, "adopted %s %s", k.kind, name)
+		r.changed(ReasonAdopted, k.kind+" "+name)
 	case !covers(actualU["metadata"].(map[string]any)["labels"], desiredU["metadata"].(map[string]any)["labels"]):
-		c.recorder.Eventf(col, "Normal", ReasonReclaimed, "restored the labels of %s %s", k.kind, name)
+		r.changed(ReasonReclaimed, k.kind+" "+name)
 	default:
-		c.recorder.Eventf(col, "Normal", ReasonUpdated, "updated %s %s", k.kind, name)
+		r.changed(ReasonUpdated, k.kind+" "+name)
 	}
 	return nil
 }

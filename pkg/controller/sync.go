@@ -88,6 +88,7 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 			errs = append(errs, err)
 		}
 	}
+	c.recordChanges(col, r)
 	if len(r.heldWorkloads) > 0 && len(r.conflicts) == 0 {
 		// A conflict already says why; an error alone needs the held workloads named.
 		errs = append(errs, &heldError{workloads: r.heldWorkloads})

@@ -38,14 +38,15 @@ func main() {
 	quiet := flag.Duration("quiet", 60*time.Second, "steady-state window in which the operator must write nothing")
 	timeout := flag.Duration("timeout", 30*time.Minute, "give up converging after this long")
 	bin := flag.String("bin", "", "operator binary; empty builds ./cmd/operator")
+	logPath := flag.String("operator-log", "", "keep the operator's log (run with --v=6: every request) in this file; empty: discarded")
 	flag.Parse()
-	if err := run(*n, *quiet, *timeout, *bin); err != nil {
+	if err := run(*n, *quiet, *timeout, *bin, *logPath); err != nil {
 		fmt.Fprintln(os.Stderr, "scale:", err)
 		os.Exit(1)
 	}
 }
 
-func run(n int, quiet, timeout time.Duration, bin string) error {
+func run(n int, quiet, timeout time.Duration, bin, logPath string) error {
 	ctx := context.Background()
 	dir, err := os.MkdirTemp("", "otelcol-scale")
 	if err != nil {
@@ -82,11 +83,18 @@ func run(n int, quiet, timeout time.Duration, bin string) error {
 	}
 	metricsAddr := ln.Addr().String()
 	ln.Close()
-	logFile, err := os.Create(filepath.Join(dir, "operator.log"))
+	args := []string{"--kubeconfig=" + kcPath, "--metrics-addr=" + metricsAddr, "--workers=4", "--resync=0"}
+	if logPath == "" {
+		logPath = filepath.Join(dir, "operator.log")
+	} else {
+		args = append(args, "--v=6")
+	}
+	logFile, err := os.Create(logPath)
 	if err != nil {
 		return err
 	}
-	op := exec.Command(bin, "--kubeconfig="+kcPath, "--metrics-addr="+metricsAddr, "--workers=4", "--resync=0")
+	defer logFile.Close()
+	op := exec.Command(bin, args...)
 	op.Stdout, op.Stderr = logFile, logFile
 	if err := op.Start(); err != nil {
 		return err
