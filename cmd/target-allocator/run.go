@@ -131,6 +131,7 @@ func run(ctx context.Context, o *options) error {
 		ScrapeConfigs: jobs.plainBody,
 		ScrapeConfig:  jobs.scrapeConfig,
 		Origins:       origins(disc),
+		Dropped:       dropped(disc),
 		Pprof:         o.pprof,
 		ReadyChecks:   checks,
 		Registerer:    registry,
@@ -262,6 +263,18 @@ func origins(d *discovery.Discovery) func(string, uint64) []server.Origin {
 			out[i] = server.Origin(o)
 		}
 		return out
+	}
+}
+
+// dropped adapts discovery's dropped entries to the server's type.
+func dropped(d *discovery.Discovery) func(string, func([]byte) bool, int) ([]server.DroppedEntry, bool) {
+	return func(job string, match func([]byte) bool, limit int) ([]server.DroppedEntry, bool) {
+		es, more := d.Dropped(job, match, limit)
+		out := make([]server.DroppedEntry, len(es))
+		for i, e := range es {
+			out[i] = server.DroppedEntry{Job: e.Job, Origin: server.Origin(e.Origin), Item: e.Item}
+		}
+		return out, more
 	}
 }
 

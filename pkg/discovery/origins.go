@@ -1,5 +1,11 @@
 package discovery
 
+import (
+	"cmp"
+	"slices"
+	"strings"
+)
+
 // Origin is one discovery entry behind a target: the target group it came from (its source, as the SD mechanism
 // names it) and its index there. Several origins mean several entries relabeled to the same target, which is
 // served once, with the labels of the served entry.
@@ -36,4 +42,61 @@ func (p *Processor) Origins(job string, hash uint64) []Origin {
 		}
 	}
 	return out
+}
+
+// DroppedEntry is a discovered entry that is not a target: relabel_configs dropped it, or Prometheus would refuse
+// it after relabeling. Item holds its discovered labels encoded as an http_sd item.
+type DroppedEntry struct {
+	Job    string
+	Origin Origin
+	Item   []byte
+}
+
+// Dropped returns up to limit entries of job (every job when job is empty) that discovery found but did not make
+// targets and that match accepts, ordered by job, group, provider and index; more is set when further entries
+// matched. It walks the kept encodings of dropped entries, for explaining on request only, under the processing
+// lock: nothing is computed for it while targets are processed.
+func (d *Discovery) Dropped(job string, match func(item []byte) bool, limit int) (out []DroppedEntry, more bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.proc.Dropped(job, match, limit)
+}
+
+// Dropped is Discovery.Dropped without the lock.
+func (p *Processor) Dropped(job string, match func(item []byte) bool, limit int) (out []DroppedEntry, more bool) {
+	jobs := make([]string, 0, len(p.jobs))
+	if job != "" {
+		if _, ok := p.jobs[job]; ok {
+			jobs = append(jobs, job)
+		}
+	} else {
+		for name := range p.jobs {
+			jobs = append(jobs, name)
+		}
+		slices.Sort(jobs)
+	}
+	for _, name := range jobs {
+		var found []DroppedEntry
+		for _, groups := range p.jobs[name].providers {
+			for _, g := range groups {
+				for _, r := range g.rest {
+					if match(r.item) {
+						found = append(found, DroppedEntry{Job: name, Item: r.item,
+							Origin: Origin{Provider: int(g.ord), Group: g.src, Index: int(r.idx)}})
+					}
+				}
+			}
+		}
+		slices.SortFunc(found, func(a, b DroppedEntry) int {
+			return cmp.Or(strings.Compare(a.Origin.Group, b.Origin.Group), cmp.Compare(a.Origin.Provider, b.Origin.Provider),
+				cmp.Compare(a.Origin.Index, b.Origin.Index))
+		})
+		for _, e := range found {
+			if len(out) == limit {
+				return out, true
+			}
+			out = append(out, e)
+		}
+	}
+	return out, false
 }

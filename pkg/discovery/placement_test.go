@@ -2,6 +2,7 @@ package discovery
 
 import (
 	"log/slog"
+	"strings"
 	"testing"
 
 	"github.com/prometheus/common/model"
@@ -87,5 +88,51 @@ func TestOriginsNameMergedEntries(t *testing.T) {
 	}
 	if p.Origins("j", 12345) != nil || p.Origins("nojob", hash) != nil {
 		t.Error("origins for an unknown target")
+	}
+}
+
+// Entries that relabeling dropped, or that have no address, are kept encoded and found on request with where
+// they came from; a group that no longer holds them forgets them.
+func TestDroppedEntriesAreSearchable(t *testing.T) {
+	c, err := config.Load("scrape_configs:\n- job_name: j\n  relabel_configs:\n  - source_labels: [__meta_app]\n    regex: db\n    action: drop\n- job_name: k\n", slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := NewProcessor(true, nil)
+	if _, err := p.SetJobs(c.ScrapeConfigs); err != nil {
+		t.Fatal(err)
+	}
+	p.Process(map[string][]*targetgroup.Group{
+		"j": {{Source: "g", Targets: []model.LabelSet{
+			{"__address__": "10.0.0.1:80", "__meta_app": "web"},
+			{"__address__": "10.0.0.2:80", "__meta_app": "db"},
+			{"__meta_app": "noaddress"},
+		}}},
+		"k": {{Source: "h", Targets: []model.LabelSet{{"__address__": "10.0.0.2:80", "__meta_app": "db"}}}},
+	})
+	all := func([]byte) bool { return true }
+	got, more := p.Dropped("", all, 10)
+	if more || len(got) != 2 {
+		t.Fatalf("dropped %+v (more %v), want the db entry and the one without address", got, more)
+	}
+	if got[0].Job != "j" || got[0].Origin != (Origin{Group: "g", Index: 1}) || !strings.Contains(string(got[0].Item), `"__meta_app":"db"`) {
+		t.Errorf("first dropped entry %+v %s", got[0], got[0].Item)
+	}
+	if got[1].Origin.Index != 2 || !strings.Contains(string(got[1].Item), "noaddress") {
+		t.Errorf("second dropped entry %+v %s", got[1], got[1].Item)
+	}
+	if got, more := p.Dropped("", all, 1); len(got) != 1 || !more {
+		t.Errorf("limit 1: %d entries, more %v", len(got), more)
+	}
+	if got, _ := p.Dropped("k", all, 10); len(got) != 0 {
+		t.Errorf("job k dropped %+v: its entry was kept", got)
+	}
+	if got, _ := p.Dropped("j", func(item []byte) bool { return strings.Contains(string(item), "nothing") }, 10); len(got) != 0 {
+		t.Errorf("the match is ignored: %+v", got)
+	}
+	// The group changes: the dropped entries are gone with it.
+	p.Process(map[string][]*targetgroup.Group{"j": {{Source: "g", Targets: []model.LabelSet{{"__address__": "10.0.0.1:80", "__meta_app": "web"}}}}})
+	if got, _ := p.Dropped("", all, 10); len(got) != 0 {
+		t.Errorf("after the group changed, dropped %+v", got)
 	}
 }

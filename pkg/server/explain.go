@@ -52,6 +52,17 @@ type ExplainedTarget struct {
 	// first; more than one means entries were merged as duplicates. Nil when discovery cannot say.
 	Origins []Origin `json:"origins"`
 	Merged  bool     `json:"merged_duplicates"`
+	// Dropped is set for an entry that discovery found but that is not a target (no collector, no identity):
+	// relabel_configs dropped it, or Prometheus would refuse it after relabeling; Outcome says which.
+	Dropped bool `json:"dropped"`
+}
+
+// DroppedEntry is a discovered entry that is not a target, with its discovered labels encoded as an http_sd
+// item.
+type DroppedEntry struct {
+	Job    string
+	Origin Origin
+	Item   []byte
 }
 
 // Origin is one discovery entry behind a target.
@@ -95,9 +106,30 @@ func (q targetQuery) matches(t *target.Target, discovered func() map[string]stri
 	if q.address != "" && t.Address != q.address {
 		return false
 	}
+	return q.matchesLabel(t.Item, discovered)
+}
+
+// matchesDropped matches a dropped entry: by its discovered __address__ (it has no target address) and labels.
+func (q targetQuery) matchesDropped(item []byte) bool {
+	var dl map[string]string
+	discovered := func() map[string]string {
+		if dl == nil {
+			dl = itemLabels(item)
+		}
+		return dl
+	}
+	if q.address != "" {
+		if !bytes.Contains(item, []byte(q.address)) || discovered()[model.AddressLabel] != q.address {
+			return false
+		}
+	}
+	return q.matchesLabel(item, discovered)
+}
+
+func (q targetQuery) matchesLabel(item []byte, discovered func() map[string]string) bool {
 	if q.labelName != "" {
 		// Cheap filter before decoding the item: the value must appear in it.
-		if !bytes.Contains(t.Item, []byte(q.labelValue)) && q.labelValue != "" {
+		if !bytes.Contains(item, []byte(q.labelValue)) && q.labelValue != "" {
 			return false
 		}
 		v, ok := discovered()[q.labelName]
@@ -135,7 +167,35 @@ func (s *Server) explainTargets(snap *allocator.Snapshot, q targetQuery) (out []
 			}
 		}
 	}
-	return out, false
+	if s.opts.Dropped == nil {
+		return out, false
+	}
+	dropped, more := s.opts.Dropped(q.job, q.matchesDropped, maxExplained-len(out))
+	for _, d := range dropped {
+		out = append(out, s.explainDropped(d))
+	}
+	return out, more
+}
+
+// explainDropped explains an entry that is not a target by replaying the job's relabeling on it.
+func (s *Server) explainDropped(d DroppedEntry) ExplainedTarget {
+	dl := itemLabels(d.Item)
+	d.Origin.Served = false
+	e := ExplainedTarget{Job: d.Job, Address: dl[model.AddressLabel], DiscoveredLabels: dl, Dropped: true,
+		Origins: []Origin{d.Origin}, Outcome: "dropped by discovery (the job's configuration is not available)"}
+	var cfg *promconfig.ScrapeConfig
+	if s.opts.ScrapeConfig != nil {
+		cfg = s.opts.ScrapeConfig(d.Job)
+	}
+	if cfg == nil {
+		return e
+	}
+	e.Relabel, e.Outcome = relabelSteps(cfg, dl)
+	if e.Outcome == "kept" {
+		// Relabeling keeps it, so Prometheus' own checks refused the result.
+		e.Outcome = "refused after relabeling: no address, or an address, scrape interval or timeout Prometheus would not accept"
+	}
+	return e
 }
 
 func (s *Server) explain(snap *allocator.Snapshot, job, collector string, t *target.Target, discovered map[string]string) ExplainedTarget {

@@ -226,3 +226,61 @@ func TestPprofOnlyWhenEnabled(t *testing.T) {
 		t.Errorf("/debug/pprof/ with the flag = %d", rec.Code)
 	}
 }
+
+// An entry discovery found but did not make a target is found by its discovered address or labels, with where it
+// came from and the rule that dropped it; an entry relabeling keeps but Prometheus would refuse says so.
+func TestExplainDroppedEntry(t *testing.T) {
+	_, base := explainFixture(t, false)
+	dropped := []DroppedEntry{
+		{Job: "web", Origin: Origin{Provider: 1, Group: "pods/ns", Index: 4},
+			Item: []byte(`{"targets":["10.0.0.7:80"],"labels":{"__address__":"10.0.0.7:80","__meta_kubernetes_pod_label_app":"cache"}}`)},
+		{Job: "web", Origin: Origin{Group: "pods/ns", Index: 5},
+			Item: []byte(`{"targets":[""],"labels":{"__meta_kubernetes_pod_label_app":"web","__meta_kubernetes_pod_name":"noport"}}`)},
+	}
+	var asked []string
+	opts := base.opts
+	opts.Dropped = func(job string, match func([]byte) bool, limit int) ([]DroppedEntry, bool) {
+		asked = append(asked, job)
+		var out []DroppedEntry
+		for _, d := range dropped {
+			if (job == "" || d.Job == job) && match(d.Item) {
+				out = append(out, d)
+			}
+		}
+		return out, false
+	}
+	s, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ans := getExplain(t, s, "address=10.0.0.7:80")
+	if len(ans.Targets) != 1 {
+		t.Fatalf("%d answers for a dropped address: %+v", len(ans.Targets), ans.Targets)
+	}
+	e := ans.Targets[0]
+	if !e.Dropped || e.Job != "web" || e.Collector != "" || e.Address != "10.0.0.7:80" ||
+		!strings.Contains(e.Outcome, "relabel_configs[0]") || len(e.Relabel) != 1 || e.Relabel[0].Kept ||
+		len(e.Origins) != 1 || e.Origins[0].Group != "pods/ns" || e.Origins[0].Index != 4 || e.Origins[0].Provider != 1 {
+		t.Errorf("explained %+v", e)
+	}
+	e = getExplain(t, s, "label=__meta_kubernetes_pod_name=noport").Targets[0]
+	if !e.Dropped || !strings.Contains(e.Outcome, "refused after relabeling") {
+		t.Errorf("explained %+v", e)
+	}
+	// A kept target is still answered from the allocation, not as dropped; the job filter reaches discovery.
+	asked = nil
+	ans = getExplain(t, s, "address=10.0.0.1:80&job=web")
+	if len(ans.Targets) != 1 || ans.Targets[0].Dropped || ans.Targets[0].Collector == "" || len(asked) != 1 || asked[0] != "web" {
+		t.Errorf("kept target: %+v, discovery asked for %q", ans.Targets, asked)
+	}
+	if rec := fetch(t, s, "/debug/target?address=10.0.0.7:80"); rec.Code != 200 {
+		t.Fatal(rec.Code)
+	}
+	html := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodGet, "/debug/target?address=10.0.0.7:80", nil)
+	req.Header.Set("Accept", "text/html")
+	s.ServeHTTP(html, req)
+	if !strings.Contains(html.Body.String(), "not a target") {
+		t.Errorf("HTML page does not say the entry is not a target:\n%s", html.Body)
+	}
+}

@@ -27,7 +27,7 @@ var funcs = template.FuncMap{"escape": jobLink, "fetch": func(f *Fetch) string {
 var explainTemplate = template.Must(template.New("explain").Funcs(funcs).Parse(pageHead + `
 <h1>Targets</h1>{{if .Truncated}}<p>More targets matched; the first {{len .Targets}} are shown.</p>{{end}}
 {{range .Targets}}<h2>{{.Address}} in job {{.Job}}</h2>
-<table><tr><th>collector</th><td><a href="/debug/collector?name={{.Collector}}">{{.Collector}}</a></td></tr>
+<table>{{if .Dropped}}<tr><th>collector</th><td>none: discovered but not a target</td></tr>{{else}}<tr><th>collector</th><td><a href="/debug/collector?name={{.Collector}}">{{.Collector}}</a></td></tr>{{end}}
 <tr><th>identity</th><td>{{.Identity}}</td></tr>
 <tr><th>discovered as</th><td>{{range .Origins}}provider {{.Provider}} group {{.Group}} entry {{.Index}}{{if .Served}} (served){{end}}<br>{{else}}unknown{{end}}{{if .Merged}}merged duplicates{{end}}</td></tr>
 <tr><th>relabeling</th><td>{{.Outcome}}</td></tr>

@@ -40,6 +40,10 @@ type Options struct {
 	// Origins returns the discovery entries behind a target (job, identity hash), for the explain views; nil:
 	// not shown. Called only on request.
 	Origins func(job string, hash uint64) []Origin
+	// Dropped returns up to limit discovered entries of job (every job when empty) that are not targets and that
+	// match accepts (given the entry's discovered labels as an http_sd item), and whether more matched; nil: the
+	// explain views search targets only. Called only on request.
+	Dropped func(job string, match func(item []byte) bool, limit int) ([]DroppedEntry, bool)
 	// Pprof serves /debug/pprof/.
 	Pprof bool
 }

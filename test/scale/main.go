@@ -27,6 +27,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	"github.com/otelcol-operator/otelcol-operator/generated/clientset/versioned"
 	"github.com/otelcol-operator/otelcol-operator/pkg/controller"
@@ -61,7 +62,10 @@ func run(n int, quiet, timeout time.Duration, bin, logPath string) error {
 			return fmt.Errorf("building the operator: %w", err)
 		}
 	}
-	env, err := testenv.Start()
+	// A thousand collectors with four Services each exhaust envtest's /24 service range.
+	env, err := testenv.StartWithAPIServerFlags(func(args *envtest.Arguments) {
+		args.Set("service-cluster-ip-range", "10.0.0.0/16")
+	})
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package targetallocator_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
@@ -174,5 +175,25 @@ func TestEveryTargetServedOnceAcrossCollectorChanges(t *testing.T) {
 		}) {
 			t.Errorf("a target dropped by relabel_configs was served to %s: %v", c, got)
 		}
+	}
+
+	// ... but the explain route finds one by its address and names the rule that dropped it.
+	var ans struct {
+		Targets []struct {
+			Job       string `json:"job"`
+			Collector string `json:"collector"`
+			Dropped   bool   `json:"dropped"`
+			Outcome   string `json:"outcome"`
+			Origins   []struct {
+				Group string `json:"group"`
+			} `json:"origins"`
+		} `json:"targets"`
+	}
+	if err := json.Unmarshal([]byte(get(t, base+"/debug/target?address=10.2.1.1:8080")), &ans); err != nil {
+		t.Fatal(err)
+	}
+	if len(ans.Targets) != 1 || !ans.Targets[0].Dropped || ans.Targets[0].Job != "kubernetes-pods" || ans.Targets[0].Collector != "" ||
+		!strings.Contains(ans.Targets[0].Outcome, "relabel_configs[0]") || len(ans.Targets[0].Origins) != 1 || ans.Targets[0].Origins[0].Group == "" {
+		t.Errorf("explain of a dropped pod: %+v", ans.Targets)
 	}
 }

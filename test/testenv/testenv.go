@@ -44,6 +44,16 @@ func Start(extraCRDDirs ...string) (*Env, error) {
 // StartWithAdmissionPlugins is Start with extra kube-apiserver admission plugins enabled (for example
 // OwnerReferencesPermissionEnforcement, which OpenShift enables and a plain API server does not).
 func StartWithAdmissionPlugins(plugins []string, extraCRDDirs ...string) (*Env, error) {
+	return StartWithAPIServerFlags(func(args *envtest.Arguments) {
+		if len(plugins) > 0 {
+			args.Append("enable-admission-plugins", plugins...)
+		}
+	}, extraCRDDirs...)
+}
+
+// StartWithAPIServerFlags is Start with kube-apiserver flags set by configure (for example a service IP range
+// larger than envtest's /24, which a thousand collectors with four Services each exhaust).
+func StartWithAPIServerFlags(configure func(*envtest.Arguments), extraCRDDirs ...string) (*Env, error) {
 	assets, err := assetsDir()
 	if err != nil {
 		return nil, err
@@ -53,9 +63,7 @@ func StartWithAdmissionPlugins(plugins []string, extraCRDDirs ...string) (*Env, 
 		CRDDirectoryPaths:     crdDirs(extraCRDDirs),
 		ErrorIfCRDPathMissing: true,
 	}
-	if len(plugins) > 0 {
-		env.ControlPlane.GetAPIServer().Configure().Append("enable-admission-plugins", plugins...)
-	}
+	configure(env.ControlPlane.GetAPIServer().Configure())
 	cfg, err := env.Start()
 	if err != nil {
 		return nil, fmt.Errorf("start control plane from %s: %w", assets, err)
