@@ -21,6 +21,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/otelcol-operator/otelcol-operator/pkg/configrewrite"
+	"github.com/otelcol-operator/otelcol-operator/pkg/logformat"
 	"github.com/otelcol-operator/otelcol-operator/pkg/version"
 )
 
@@ -29,6 +30,8 @@ import (
 const DefaultCollectorImage = "otel/opentelemetry-collector-contrib:0.165.0"
 
 type options struct {
+	// logFormat is --log-format (text or json); logVerbosity is klog's -v, which the JSON sink needs too.
+	logFormat, logVerbosity string
 	// printVersion prints the build's version and exits.
 	printVersion           bool
 	kubeconfig             string
@@ -92,6 +95,7 @@ func parseFlags(args []string) (*options, error) {
 	klogFlags := flag.NewFlagSet("klog", flag.ContinueOnError)
 	klog.InitFlags(klogFlags)
 	fs.AddGoFlagSet(klogFlags)
+	fs.StringVar(&o.logFormat, "log-format", logformat.Text, "log format: text (klog lines) or json (one JSON object per line)")
 	fs.BoolVar(&o.allowClusterWideTAs, "allow-cluster-wide-target-allocators", false,
 		"bind the fixed ClusterRoles otelcol-operator-targetallocator-discovery and -monitoring to target allocators whose config reads beyond their namespace; "+
 			"every collector author then reads those objects (never Secrets) cluster-wide. Off, target allocators read their own namespace only")
@@ -105,6 +109,10 @@ func parseFlags(args []string) (*options, error) {
 			o.namespaces = append(o.namespaces, ns)
 		}
 	}
+	if err := logformat.Check(o.logFormat); err != nil {
+		return nil, fmt.Errorf("--log-format: %w", err)
+	}
+	o.logVerbosity = klogFlags.Lookup("v").Value.String()
 	if o.workers < 1 {
 		return nil, fmt.Errorf("--workers must be at least 1, got %d", o.workers)
 	}
@@ -154,6 +162,10 @@ func main() {
 	if o.printVersion {
 		fmt.Println(version.Get().String("operator"))
 		return
+	}
+	if err := logformat.Configure(o.logFormat, o.logVerbosity, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()

@@ -10,12 +10,15 @@ import (
 	"github.com/spf13/pflag"
 	"k8s.io/klog/v2"
 
+	"github.com/otelcol-operator/otelcol-operator/pkg/logformat"
 	"github.com/otelcol-operator/otelcol-operator/pkg/taconfig"
 )
 
 type options struct {
-	configFile   string
-	readyTimeout time.Duration
+	// logFormat is --log-format (text or json); logVerbosity is klog's -v, which the JSON sink needs too.
+	logFormat, logVerbosity string
+	configFile              string
+	readyTimeout            time.Duration
 	// pprof serves /debug/pprof on the HTTP listener.
 	pprof bool
 	// printVersion prints the build's version and exits.
@@ -52,7 +55,7 @@ func parseFlags(args []string) (*options, error) {
 
 	zapLevel := fs.String("zap-log-level", "", "reference logging flag: debug, info, error or an integer; debug and N>0 set klog's -v (1 and N)")
 	zapDevel := fs.Bool("zap-devel", false, "reference logging flag, accepted and ignored (klog formats the logs)")
-	zapEncoder := fs.String("zap-encoder", "", "reference logging flag, accepted and ignored (klog formats the logs)")
+	zapEncoder := fs.String("zap-encoder", "", "reference logging flag: json means --log-format=json, other values are accepted and ignored")
 	zapStack := fs.String("zap-stacktrace-level", "", "reference logging flag, accepted and ignored")
 	zapTime := fs.String("zap-time-encoding", "", "reference logging flag, accepted and ignored")
 	featureGates := fs.String("feature-gates", "", "reference flag for its feature gates, accepted and ignored")
@@ -60,6 +63,7 @@ func parseFlags(args []string) (*options, error) {
 	klogFlags := flag.NewFlagSet("klog", flag.ContinueOnError)
 	klog.InitFlags(klogFlags)
 	fs.AddGoFlagSet(klogFlags)
+	fs.StringVar(&o.logFormat, "log-format", logformat.Text, "log format: text (klog lines) or json (one JSON object per line)")
 
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -102,7 +106,18 @@ func parseFlags(args []string) (*options, error) {
 			o.notApplicable = append(o.notApplicable, note)
 		}
 	}
-	for name, v := range map[string]string{"zap-encoder": *zapEncoder, "zap-stacktrace-level": *zapStack,
+	// The reference operator's --zap-encoder=json asks for JSON lines, which --log-format=json gives.
+	if fs.Changed("zap-encoder") && !fs.Changed("log-format") && *zapEncoder == "json" {
+		o.logFormat = logformat.JSON
+	}
+	if err := logformat.Check(o.logFormat); err != nil {
+		return nil, fmt.Errorf("--log-format: %w", err)
+	}
+	o.logVerbosity = klogFlags.Lookup("v").Value.String()
+	if fs.Changed("zap-encoder") && *zapEncoder != "json" {
+		o.notApplicable = append(o.notApplicable, fmt.Sprintf("--zap-encoder=%s (the target allocator logs klog text or, with --log-format=json, JSON)", *zapEncoder))
+	}
+	for name, v := range map[string]string{"zap-stacktrace-level": *zapStack,
 		"zap-time-encoding": *zapTime, "feature-gates": *featureGates, "zap-devel": strconv.FormatBool(*zapDevel)} {
 		if fs.Changed(name) {
 			o.notApplicable = append(o.notApplicable, fmt.Sprintf("--%s=%s (the target allocator logs with klog)", name, v))

@@ -35,10 +35,16 @@ func TestParseFlagsReferenceArguments(t *testing.T) {
 		t.Errorf("config file %q", o.configFile)
 	}
 	na := strings.Join(o.notApplicable, "\n")
-	for _, f := range []string{"--zap-devel", "--zap-encoder=json", "--zap-stacktrace-level", "--zap-time-encoding"} {
+	if o.logFormat != "json" || o.logVerbosity != "1" {
+		t.Errorf("--zap-encoder=json --zap-log-level=debug gave log format %q at -v=%q, want json at 1", o.logFormat, o.logVerbosity)
+	}
+	for _, f := range []string{"--zap-devel", "--zap-stacktrace-level", "--zap-time-encoding"} {
 		if !strings.Contains(na, f) {
 			t.Errorf("%s not reported as not applicable: %q", f, na)
 		}
+	}
+	if strings.Contains(na, "zap-encoder") {
+		t.Errorf("--zap-encoder=json is applied (JSON logs), not 'not applicable': %q", na)
 	}
 	if strings.Contains(na, "zap-log-level") {
 		t.Errorf("--zap-log-level=debug is applied (klog -v=1), not 'not applicable': %q", na)
@@ -62,6 +68,7 @@ func TestParseFlagsErrors(t *testing.T) {
 		{"--zap-log-level=loud"},
 		{"--kubeconfig=/a", "--kubeconfig-path=/b"},
 		{"--ready-timeout=0s"},
+		{"--log-format=xml"},
 		{"extra"},
 	} {
 		if _, err := parseFlags(args); err == nil {

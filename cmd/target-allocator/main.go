@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/pflag"
 	"k8s.io/klog/v2"
 
+	"github.com/otelcol-operator/otelcol-operator/pkg/logformat"
 	"github.com/otelcol-operator/otelcol-operator/pkg/version"
 )
 
@@ -31,6 +32,10 @@ func main() {
 	if o.printVersion {
 		fmt.Println(version.Get().String("target-allocator"))
 		return
+	}
+	if err := logformat.Configure(o.logFormat, o.logVerbosity, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "target-allocator:", err)
+		os.Exit(2)
 	}
 	for _, w := range o.notApplicable {
 		klog.Warningf("Flag not applicable, accepted and ignored: %s", w)
