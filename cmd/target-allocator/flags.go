@@ -107,16 +107,19 @@ func parseFlags(args []string) (*options, error) {
 		}
 	}
 	// The reference operator's --zap-encoder=json asks for JSON lines, which --log-format=json gives.
-	if fs.Changed("zap-encoder") && !fs.Changed("log-format") && *zapEncoder == "json" {
-		o.logFormat = logformat.JSON
+	switch {
+	case !fs.Changed("zap-encoder"):
+	case *zapEncoder == "json":
+		if !fs.Changed("log-format") {
+			o.logFormat = logformat.JSON
+		}
+	default:
+		o.notApplicable = append(o.notApplicable, fmt.Sprintf("--zap-encoder=%s (the target allocator logs klog text or, with --log-format=json, JSON)", *zapEncoder))
 	}
 	if err := logformat.Check(o.logFormat); err != nil {
 		return nil, fmt.Errorf("--log-format: %w", err)
 	}
 	o.logVerbosity = klogFlags.Lookup("v").Value.String()
-	if fs.Changed("zap-encoder") && *zapEncoder != "json" {
-		o.notApplicable = append(o.notApplicable, fmt.Sprintf("--zap-encoder=%s (the target allocator logs klog text or, with --log-format=json, JSON)", *zapEncoder))
-	}
 	for name, v := range map[string]string{"zap-stacktrace-level": *zapStack,
 		"zap-time-encoding": *zapTime, "feature-gates": *featureGates, "zap-devel": strconv.FormatBool(*zapDevel)} {
 		if fs.Changed(name) {

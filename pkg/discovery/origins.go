@@ -62,7 +62,8 @@ func (d *Discovery) Dropped(job string, match func(item []byte) bool, limit int)
 	return d.proc.Dropped(job, match, limit)
 }
 
-// Dropped is Discovery.Dropped without the lock.
+// Dropped is Discovery.Dropped without the lock. It sorts the groups that hold dropped entries (their entries are
+// kept in index order) and stops at the limit, so a request allocates per group, not per matching entry.
 func (p *Processor) Dropped(job string, match func(item []byte) bool, limit int) (out []DroppedEntry, more bool) {
 	jobs := make([]string, 0, len(p.jobs))
 	if job != "" {
@@ -75,27 +76,30 @@ func (p *Processor) Dropped(job string, match func(item []byte) bool, limit int)
 		}
 		slices.Sort(jobs)
 	}
+	var groups []*groupState
 	for _, name := range jobs {
-		var found []DroppedEntry
-		for _, groups := range p.jobs[name].providers {
-			for _, g := range groups {
-				for _, r := range g.rest {
-					if match(r.item) {
-						found = append(found, DroppedEntry{Job: name, Item: r.item,
-							Origin: Origin{Provider: int(g.ord), Group: g.src, Index: int(r.idx)}})
-					}
+		groups = groups[:0]
+		for _, byProvider := range p.jobs[name].providers {
+			for _, g := range byProvider {
+				if len(g.rest) > 0 {
+					groups = append(groups, g)
 				}
 			}
 		}
-		slices.SortFunc(found, func(a, b DroppedEntry) int {
-			return cmp.Or(strings.Compare(a.Origin.Group, b.Origin.Group), cmp.Compare(a.Origin.Provider, b.Origin.Provider),
-				cmp.Compare(a.Origin.Index, b.Origin.Index))
+		slices.SortFunc(groups, func(a, b *groupState) int {
+			return cmp.Or(strings.Compare(a.src, b.src), cmp.Compare(a.ord, b.ord))
 		})
-		for _, e := range found {
-			if len(out) == limit {
-				return out, true
+		for _, g := range groups {
+			for _, r := range g.rest {
+				if !match(r.item) {
+					continue
+				}
+				if len(out) == limit {
+					return out, true
+				}
+				out = append(out, DroppedEntry{Job: name, Item: r.item,
+					Origin: Origin{Provider: int(g.ord), Group: g.src, Index: int(r.idx)}})
 			}
-			out = append(out, e)
 		}
 	}
 	return out, false

@@ -94,14 +94,7 @@ func TestOriginsNameMergedEntries(t *testing.T) {
 // Entries that relabeling dropped, or that have no address, are kept encoded and found on request with where
 // they came from; a group that no longer holds them forgets them.
 func TestDroppedEntriesAreSearchable(t *testing.T) {
-	c, err := config.Load("scrape_configs:\n- job_name: j\n  relabel_configs:\n  - source_labels: [__meta_app]\n    regex: db\n    action: drop\n- job_name: k\n", slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := NewProcessor(true, nil)
-	if _, err := p.SetJobs(c.ScrapeConfigs); err != nil {
-		t.Fatal(err)
-	}
+	p := newTestProcessor(t, "scrape_configs:\n- job_name: j\n  relabel_configs:\n  - source_labels: [__meta_app]\n    regex: db\n    action: drop\n- job_name: k\n")
 	p.Process(map[string][]*targetgroup.Group{
 		"j": {{Source: "g", Targets: []model.LabelSet{
 			{"__address__": "10.0.0.1:80", "__meta_app": "web"},

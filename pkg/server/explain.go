@@ -180,7 +180,6 @@ func (s *Server) explainTargets(snap *allocator.Snapshot, q targetQuery) (out []
 // explainDropped explains an entry that is not a target by replaying the job's relabeling on it.
 func (s *Server) explainDropped(d DroppedEntry) ExplainedTarget {
 	dl := itemLabels(d.Item)
-	d.Origin.Served = false
 	e := ExplainedTarget{Job: d.Job, Address: dl[model.AddressLabel], DiscoveredLabels: dl, Dropped: true,
 		Origins: []Origin{d.Origin}, Outcome: "dropped by discovery (the job's configuration is not available)"}
 	var cfg *promconfig.ScrapeConfig

@@ -62,7 +62,7 @@ func run(n int, quiet, timeout time.Duration, bin, logPath string) error {
 			return fmt.Errorf("building the operator: %w", err)
 		}
 	}
-	// A thousand collectors with four Services each exhaust envtest's /24 service range.
+	// A thousand collectors with their Services (three for the seed example) exhaust envtest's /24 service range.
 	env, err := testenv.StartWithAPIServerFlags(func(args *envtest.Arguments) {
 		args.Set("service-cluster-ip-range", "10.0.0.0/16")
 	})

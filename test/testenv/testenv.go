@@ -52,7 +52,7 @@ func StartWithAdmissionPlugins(plugins []string, extraCRDDirs ...string) (*Env, 
 }
 
 // StartWithAPIServerFlags is Start with kube-apiserver flags set by configure (for example a service IP range
-// larger than envtest's /24, which a thousand collectors with four Services each exhaust).
+// larger than envtest's /24, which a thousand collectors with their Services exhaust).
 func StartWithAPIServerFlags(configure func(*envtest.Arguments), extraCRDDirs ...string) (*Env, error) {
 	assets, err := assetsDir()
 	if err != nil {
