@@ -69,7 +69,9 @@ func run(path string) error {
 }
 
 // restrictSelector makes a LabelSelector schema keep unknown keys and accept an object only when its keys are a
-// subset of {matchLabels, matchExpressions}: it has at most as many keys as it has of those two.
+// subset of {matchLabels, matchExpressions}: it has at most as many keys as it has of those two. The API server
+// reports the errors of the first alternative only, so the one requiring matchLabels comes first: a plain label
+// map is refused with "serviceMonitorSelector.matchLabels: Required value", which says what to write.
 func restrictSelector(s *yaml.Node) {
 	str := func(v string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Value: v} }
 	num := func(v string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: v} }
@@ -87,10 +89,10 @@ func restrictSelector(s *yaml.Node) {
 		return n
 	}
 	set(s, "anyOf", seq(
-		alt("0"),
 		alt("1", "matchLabels"),
-		alt("1", "matchExpressions"),
 		alt("2", "matchExpressions", "matchLabels"),
+		alt("1", "matchExpressions"),
+		alt("0"),
 	))
 	set(s, "x-kubernetes-preserve-unknown-fields", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true"})
 }
