@@ -74,7 +74,6 @@ type OpenTelemetryCollector struct {
 // +kubebuilder:validation:XValidation:rule="!has(self.targetAllocator) || !has(self.targetAllocator.enabled) || !self.targetAllocator.enabled || self.mode in ['statefulset', 'daemonset']",message="targetAllocator.enabled needs mode statefulset or daemonset: set spec.mode to statefulset (or daemonset with allocationStrategy per-node), or disable the target allocator"
 // +kubebuilder:validation:XValidation:rule="!has(self.targetAllocator) || !has(self.targetAllocator.enabled) || !self.targetAllocator.enabled || self.mode != 'daemonset' || self.targetAllocator.allocationStrategy == 'per-node'",message="mode daemonset with a target allocator needs targetAllocator.allocationStrategy per-node: each collector scrapes the targets of its own node"
 // +kubebuilder:validation:XValidation:rule="!has(self.targetAllocator) || !has(self.targetAllocator.enabled) || !self.targetAllocator.enabled || self.targetAllocator.allocationStrategy != 'per-node' || self.mode == 'daemonset'",message="targetAllocator.allocationStrategy per-node needs mode daemonset: set spec.mode to daemonset or choose consistent-hashing"
-// +kubebuilder:validation:XValidation:rule="!has(self.targetAllocator) || !has(self.targetAllocator.mtls) || !has(self.targetAllocator.mtls.enabled) || !self.targetAllocator.mtls.enabled || (has(self.targetAllocator.prometheusCR) && has(self.targetAllocator.prometheusCR.enabled) && self.targetAllocator.prometheusCR.enabled)",message="targetAllocator.mtls needs targetAllocator.prometheusCR.enabled: only then do collectors fetch scrape configs, and the credentials in them, from the target allocator"
 // +kubebuilder:validation:XValidation:rule="!has(self.podDisruptionBudget) || self.mode != 'daemonset'",message="podDisruptionBudget is not for mode daemonset: node drains do not evict DaemonSet pods; remove it or use mode deployment or statefulset"
 type OpenTelemetryCollectorSpec struct {
 	// Mode is the workload kind that runs the collector.
@@ -340,28 +339,11 @@ type TargetAllocatorSpec struct {
 	// +optional
 	ReadinessProbe *ProbeSettings `json:"readinessProbe,omitempty"`
 
-	// MTLS secures the collectors' connection to the target allocator with certificates the operator issues
-	// itself (no cert-manager). Needs prometheusCR: that is when collectors fetch their scrape configs, and the
-	// credentials of authenticated monitors, from the target allocator.
-	// +optional
-	MTLS *TargetAllocatorMTLSSpec `json:"mtls,omitempty"`
-
 	// AllowInsecureAuthSecrets makes the target allocator serve credentials (basic auth passwords, bearer tokens
 	// from Secrets) on its plain HTTP port too, where anyone who reaches the port reads them. Discouraged: use
 	// mtls. The target allocator logs a warning at start when it is set.
 	// +optional
 	AllowInsecureAuthSecrets bool `json:"allowInsecureAuthSecrets,omitempty"`
-}
-
-// TargetAllocatorMTLSSpec turns on mutual TLS between the collectors and their target allocator.
-type TargetAllocatorMTLSSpec struct {
-	// Enabled makes the operator keep a CA of this collector (Secret <name>-ta-ca) and short-lived server and
-	// client certificates signed by it (Secrets <name>-ta-server and <name>-ta-client, renewed when a third of
-	// their 7-day lifetime is left), turn on the target allocator's mTLS listener and point the collectors'
-	// target_allocator block at it with the client certificate. Only that listener serves the credentials of
-	// authenticated monitors. Deleting a certificate Secret makes the operator issue a new one.
-	// +optional
-	Enabled bool `json:"enabled,omitempty"`
 }
 
 // PodDisruptionBudgetSpec limits voluntary disruptions of a set of pods; set one of minAvailable and
