@@ -9,7 +9,6 @@ import (
 
 var testSubject = Subject{CAName: "ns/otel", ServerDNS: []string{"otel-targetallocator", "otel-targetallocator.ns.svc"}, ClientName: "ns/otel"}
 
-
 func mustPlan(t *testing.T, m Material, now time.Time) (Material, time.Time) {
 	t.Helper()
 	out, next, err := Plan(m, testSubject, now, DefaultPolicy)
