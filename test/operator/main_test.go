@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -121,6 +122,10 @@ func applyOperatorManifests(ctx context.Context) error {
 				obj = &rbacv1.Role{}
 			case "RoleBinding":
 				obj = &rbacv1.RoleBinding{}
+			case "Service":
+				obj = &corev1.Service{}
+			case "PodDisruptionBudget":
+				obj = &policyv1.PodDisruptionBudget{}
 			case "Deployment":
 				continue
 			default:
@@ -161,6 +166,12 @@ func applyOperatorManifests(ctx context.Context) error {
 			_, err = admin.RbacV1().Roles(o.Namespace).Create(ctx, o, metav1.CreateOptions{})
 		case *rbacv1.RoleBinding:
 			_, err = admin.RbacV1().RoleBindings(o.Namespace).Create(ctx, o, metav1.CreateOptions{})
+		case *corev1.Service:
+			_, err = admin.CoreV1().Services(o.Namespace).Create(ctx, o, metav1.CreateOptions{})
+		case *policyv1.PodDisruptionBudget:
+			_, err = admin.PolicyV1().PodDisruptionBudgets(o.Namespace).Create(ctx, o, metav1.CreateOptions{})
+		default:
+			err = fmt.Errorf("no create for %T", obj)
 		}
 		if err != nil {
 			return fmt.Errorf("creating %T: %w", obj, err)

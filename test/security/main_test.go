@@ -172,7 +172,7 @@ func applyManifests(ctx context.Context) error {
 					_, err := admin.RbacV1().RoleBindings(o.Namespace).Create(ctx, o, metav1.CreateOptions{})
 					return err
 				})
-			case "Deployment":
+			case "Deployment", "Service", "PodDisruptionBudget":
 			default:
 				return fmt.Errorf("%s: unexpected kind %q", f, tm.Kind)
 			}
