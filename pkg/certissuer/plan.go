@@ -38,8 +38,8 @@ func (m Material) TrustBundle() []byte {
 type Policy struct {
 	CALifetime, LeafLifetime time.Duration
 	// Stage is how long a successor CA is trusted before it signs: long enough for every pod to hold the new
-	// trust bundle (the operator rolls the collectors when their bundle changes; kubelet updates a Secret volume
-	// within about a minute, and the target allocator re-reads its CA every 10 s).
+	// trust bundle (kubelet updates a Secret volume within about a minute and the target allocator re-reads its CA
+	// every 10 s; a peer that reads its CA only at start must be restarted by the caller when the bundle changes).
 	Stage time.Duration
 }
 
