@@ -46,6 +46,8 @@ func ForKind(kind schema.GroupVersionKind) interface{} {
 		return &opentelemetryv1alpha1.PrometheusCRSpecApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("ScaleStatus"):
 		return &opentelemetryv1alpha1.ScaleStatusApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("TargetAllocatorMTLSSpec"):
+		return &opentelemetryv1alpha1.TargetAllocatorMTLSSpecApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("TargetAllocatorSpec"):
 		return &opentelemetryv1alpha1.TargetAllocatorSpecApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("TargetAllocatorStatus"):

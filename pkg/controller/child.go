@@ -48,9 +48,10 @@ const (
 type result struct {
 	// conflicts are children whose name is taken by an object this collector does not control.
 	conflicts []string
-	// failedConfig names the ConfigMaps that could not be written in this sync (an error or a conflict).
+	// failedConfig holds "<kind>/<name>" of the ConfigMaps and Secrets that could not be written in this sync (an
+	// error or a conflict).
 	failedConfig map[string]bool
-	// heldWorkloads are workloads left as they are because a ConfigMap they mount failed.
+	// heldWorkloads are workloads left as they are because a ConfigMap or Secret they mount failed.
 	heldWorkloads []string
 	// changes are the children written in this sync, per Normal event reason, in the order they were written.
 	changes map[string][]string
@@ -86,19 +87,25 @@ func (c *Controller) recordChanges(col *v1alpha1.OpenTelemetryCollector, r *resu
 	}
 }
 
-// mountsFailedConfig tells whether spec mounts a ConfigMap that failed in this sync: such a workload is not
+// mountsFailedConfig tells whether spec mounts a ConfigMap or Secret that failed in this sync: such a workload is not
 // updated, so its pods never roll to a config hash whose config they do not get. Other workloads go on.
 func (r *result) mountsFailedConfig(spec *corev1.PodSpec) bool {
 	if spec == nil || len(r.failedConfig) == 0 {
 		return false
 	}
 	for _, v := range spec.Volumes {
-		if v.ConfigMap != nil && r.failedConfig[v.ConfigMap.Name] {
+		if v.ConfigMap != nil && r.failedConfig["ConfigMap/"+v.ConfigMap.Name] {
+			return true
+		}
+		if v.Secret != nil && r.failedConfig["Secret/"+v.Secret.SecretName] {
 			return true
 		}
 		if v.Projected != nil {
 			for _, s := range v.Projected.Sources {
-				if s.ConfigMap != nil && r.failedConfig[s.ConfigMap.Name] {
+				if s.ConfigMap != nil && r.failedConfig["ConfigMap/"+s.ConfigMap.Name] {
+					return true
+				}
+				if s.Secret != nil && r.failedConfig["Secret/"+s.Secret.Name] {
 					return true
 				}
 			}
@@ -205,7 +212,7 @@ func (k *childKind[T]) reconcile(ctx context.Context, c *Controller, col *v1alph
 			if r.failedConfig == nil {
 				r.failedConfig = map[string]bool{}
 			}
-			r.failedConfig[d.GetName()] = true
+			r.failedConfig[k.kind+"/"+d.GetName()] = true
 		}
 	}
 	existing, err := k.list(c, col.Namespace, instanceSelector(col.Namespace, col.Name))

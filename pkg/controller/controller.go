@@ -26,6 +26,7 @@ import (
 
 	"github.com/otelcol-operator/otelcol-operator/apis/opentelemetry/v1alpha1"
 	"github.com/otelcol-operator/otelcol-operator/generated/clientset/versioned"
+	"github.com/otelcol-operator/otelcol-operator/pkg/certissuer"
 	"github.com/otelcol-operator/otelcol-operator/pkg/resources"
 )
 
@@ -42,6 +43,10 @@ type Config struct {
 	Recorder   record.EventRecorder
 	Options    resources.Options
 	Metrics    *Metrics
+	// CertificatePolicy are the lifetimes of the mTLS certificates; zero means certissuer.DefaultPolicy.
+	CertificatePolicy certissuer.Policy
+	// Now is the clock of certificate planning; nil means time.Now.
+	Now func() time.Time
 }
 
 // Controller reconciles OpenTelemetryCollectors.
@@ -53,10 +58,13 @@ type Controller struct {
 	recorder record.EventRecorder
 	opts     resources.Options
 	metrics  *Metrics
-	kinds    []reconciler
-	synced   []cache.InformerSynced
-	limiter  workqueue.TypedRateLimiter[string]
-	queue    workqueue.TypedRateLimitingInterface[string]
+	// certPolicy and now plan the mTLS certificates.
+	certPolicy certissuer.Policy
+	now        func() time.Time
+	kinds      []reconciler
+	synced     []cache.InformerSynced
+	limiter    workqueue.TypedRateLimiter[string]
+	queue      workqueue.TypedRateLimitingInterface[string]
 
 	// pending records, per collector key, whether the next sync must rebuild the children (full) and, after a
 	// failed one, not before when: every other reason to process the key (our own status writes, child status
@@ -68,6 +76,8 @@ type Controller struct {
 type keyState struct {
 	full      bool
 	notBefore time.Time
+	// renewAt asks for a full sync at that time: the certificate plan is due.
+	renewAt time.Time
 }
 
 // maxConflictDelay caps the backoff of a sync that found a child's name taken: the foreign object is outside the
@@ -90,6 +100,15 @@ func New(cfg Config) (*Controller, error) {
 		kinds:    childKinds(),
 		limiter:  workqueue.DefaultTypedControllerRateLimiter[string](),
 		pending:  map[string]*keyState{},
+
+		certPolicy: cfg.CertificatePolicy,
+		now:        cfg.Now,
+	}
+	if c.certPolicy == (certissuer.Policy{}) {
+		c.certPolicy = certissuer.DefaultPolicy
+	}
+	if c.now == nil {
+		c.now = time.Now
 	}
 	c.queue = workqueue.NewTypedRateLimitingQueueWithConfig(c.limiter,
 		workqueue.TypedRateLimitingQueueConfig[string]{Name: QueueName})
@@ -246,11 +265,23 @@ func (c *Controller) takeFull(key string) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	st := c.state(key)
-	if !st.full || time.Now().Before(st.notBefore) {
+	now := time.Now()
+	if !st.renewAt.IsZero() && !now.Before(st.renewAt) {
+		st.full = true
+	}
+	if !st.full || now.Before(st.notBefore) {
 		return false
 	}
-	st.full = false
+	st.full, st.renewAt = false, time.Time{}
 	return true
+}
+
+// renewAfter schedules a full sync of key at at (the next certificate plan), without delaying any other.
+func (c *Controller) renewAfter(key string, at time.Time) {
+	c.mu.Lock()
+	c.state(key).renewAt = at
+	c.mu.Unlock()
+	c.queue.AddAfter(key, time.Until(at))
 }
 
 // retryFull schedules the next full sync of key after the rate limiter's delay (capped for conflicts).

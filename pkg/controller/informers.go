@@ -20,9 +20,11 @@ const ManagedBySelector = resources.LabelManagedBy + "=" + resources.ManagedByVa
 // NamespaceInformers are the informers of one watched namespace ("" for all namespaces). Main builds them from its
 // factories; the child informers should come from a factory filtered with ManagedBySelector.
 type NamespaceInformers struct {
-	Namespace            string
-	Collectors           otelv1alpha1informers.OpenTelemetryCollectorInformer
-	ConfigMaps           coreinformers.ConfigMapInformer
+	Namespace  string
+	Collectors otelv1alpha1informers.OpenTelemetryCollectorInformer
+	ConfigMaps coreinformers.ConfigMapInformer
+	// Secrets are the mTLS certificates the operator issues (only its own: the factory's label filter).
+	Secrets              coreinformers.SecretInformer
 	Services             coreinformers.ServiceInformer
 	ServiceAccounts      coreinformers.ServiceAccountInformer
 	Deployments          appsinformers.DeploymentInformer
@@ -50,6 +52,7 @@ func NamespaceInformersFrom(namespace string, otel otelinformers.SharedInformerF
 		Namespace:            namespace,
 		Collectors:           otel.Opentelemetry().V1alpha1().OpenTelemetryCollectors(),
 		ConfigMaps:           children.Core().V1().ConfigMaps(),
+		Secrets:              children.Core().V1().Secrets(),
 		Services:             children.Core().V1().Services(),
 		ServiceAccounts:      children.Core().V1().ServiceAccounts(),
 		Deployments:          children.Apps().V1().Deployments(),
@@ -72,7 +75,7 @@ func ClusterInformersFrom(children informers.SharedInformerFactory) ClusterInfor
 
 func (n NamespaceInformers) informers() []cache.SharedIndexInformer {
 	return []cache.SharedIndexInformer{
-		n.ConfigMaps.Informer(), n.Services.Informer(), n.ServiceAccounts.Informer(), n.Deployments.Informer(),
+		n.ConfigMaps.Informer(), n.Secrets.Informer(), n.Services.Informer(), n.ServiceAccounts.Informer(), n.Deployments.Informer(),
 		n.StatefulSets.Informer(), n.DaemonSets.Informer(), n.Roles.Informer(), n.RoleBindings.Informer(),
 		n.PodDisruptionBudgets.Informer(),
 	}

@@ -42,6 +42,31 @@ func childKinds() []reconciler {
 				return c.kube.CoreV1().ConfigMaps(ns).Delete(ctx, name, opts)
 			},
 		},
+		&childKind[*corev1.Secret]{
+			kind:     "Secret",
+			kindRole: roleConfig,
+			desired:  func(c *resources.Children) []*corev1.Secret { return c.Secrets },
+			get: func(c *Controller, ns, name string) (*corev1.Secret, error) {
+				return c.scope(ns).Secrets.Lister().Secrets(ns).Get(name)
+			},
+			getLive: func(ctx context.Context, c *Controller, ns, name string) (*corev1.Secret, error) {
+				return c.kube.CoreV1().Secrets(ns).Get(ctx, name, metav1.GetOptions{})
+			},
+			list: func(c *Controller, ns string, sel labels.Selector) ([]*corev1.Secret, error) {
+				return c.scope(ns).Secrets.Lister().Secrets(ns).List(sel)
+			},
+			create: func(ctx context.Context, c *Controller, o *corev1.Secret) error {
+				_, err := c.kube.CoreV1().Secrets(o.Namespace).Create(ctx, o, metav1.CreateOptions{})
+				return err
+			},
+			update: func(ctx context.Context, c *Controller, o *corev1.Secret) error {
+				_, err := c.kube.CoreV1().Secrets(o.Namespace).Update(ctx, o, metav1.UpdateOptions{})
+				return err
+			},
+			delete: func(ctx context.Context, c *Controller, ns, name string, opts metav1.DeleteOptions) error {
+				return c.kube.CoreV1().Secrets(ns).Delete(ctx, name, opts)
+			},
+		},
 		&childKind[*corev1.ServiceAccount]{
 			kind:    "ServiceAccount",
 			desired: func(c *resources.Children) []*corev1.ServiceAccount { return c.ServiceAccounts },

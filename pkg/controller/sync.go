@@ -75,7 +75,20 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 	}
 	col := cached.DeepCopy()
 
-	children, buildErr := resources.Build(col, c.opts)
+	opts := c.opts
+	certs, renewAt, certConflicts, certErr := c.certificates(ctx, col)
+	switch {
+	case certErr != nil:
+		return errors.Join(certErr, c.writeStatus(ctx, cached, c.newStatus(col, nil, &result{}, nil, certErr)))
+	case len(certConflicts) > 0:
+		// Nothing is written: without its certificates the collector would lose its mTLS listener and mounts.
+		if err := c.writeStatus(ctx, cached, c.newStatus(col, nil, &result{conflicts: certConflicts}, nil, nil)); err != nil {
+			return err
+		}
+		return &conflictError{conflicts: certConflicts}
+	}
+	opts.TargetAllocatorCertificates = certs
+	children, buildErr := resources.Build(col, opts)
 	if buildErr != nil {
 		// A CR that cannot be built keeps its last good children: report and wait for the next change.
 		return c.writeStatus(ctx, cached, c.newStatus(col, nil, nil, buildErr, nil))
@@ -99,6 +112,9 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 	}
 	if len(errs) == 0 && len(r.conflicts) > 0 {
 		return &conflictError{conflicts: r.conflicts}
+	}
+	if len(errs) == 0 && !renewAt.IsZero() {
+		c.renewAfter(key, renewAt)
 	}
 	return errors.Join(errs...)
 }

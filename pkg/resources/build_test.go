@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/otelcol-operator/otelcol-operator/apis/opentelemetry/v1alpha1"
+	"github.com/otelcol-operator/otelcol-operator/pkg/certissuer"
 	"github.com/otelcol-operator/otelcol-operator/pkg/configrewrite"
 )
 
@@ -72,6 +73,15 @@ service:
       exporters: [debug]
 `
 
+// testCertificates stand for the controller's plan: placeholders, since Build copies them and never parses them.
+var testCertificates = certissuer.Material{
+	CA:         certissuer.KeyPair{CertPEM: []byte("CA CERTIFICATE\n"), KeyPEM: []byte("CA KEY\n")},
+	NextCA:     certissuer.KeyPair{CertPEM: []byte("NEXT CA CERTIFICATE\n"), KeyPEM: []byte("NEXT CA KEY\n")},
+	PreviousCA: []byte("PREVIOUS CA CERTIFICATE\n"),
+	Server:     certissuer.KeyPair{CertPEM: []byte("SERVER CERTIFICATE\n"), KeyPEM: []byte("SERVER KEY\n")},
+	Client:     certissuer.KeyPair{CertPEM: []byte("CLIENT CERTIFICATE\n"), KeyPEM: []byte("CLIENT KEY\n")},
+}
+
 func TestBuildGolden(t *testing.T) {
 	tests := []struct {
 		name string
@@ -80,7 +90,7 @@ func TestBuildGolden(t *testing.T) {
 	}{
 		{name: "seed", col: seedCollector, opts: testOptions},
 		{name: "deployment-all-fields", col: allFieldsCollector, opts: testOptions},
-		{name: "statefulset-ta-mtls", col: mtlsCollector, opts: Options{CollectorImage: testOptions.CollectorImage, TargetAllocatorImage: testOptions.TargetAllocatorImage, CollectorIDPlaceholder: "${env:POD_NAME}", TargetAllocatorTLS: true}},
+		{name: "statefulset-ta-mtls", col: mtlsCollector, opts: Options{CollectorImage: testOptions.CollectorImage, TargetAllocatorImage: testOptions.TargetAllocatorImage, CollectorIDPlaceholder: "${env:POD_NAME}", TargetAllocatorCertificates: &testCertificates}},
 		{
 			name: "deployment-no-ta",
 			col: func(t *testing.T) *v1alpha1.OpenTelemetryCollector {
@@ -156,6 +166,9 @@ func render(t *testing.T, c *Children) string {
 	t.Helper()
 	var objs []runtime.Object
 	for _, o := range c.ConfigMaps {
+		objs = append(objs, o)
+	}
+	for _, o := range c.Secrets {
 		objs = append(objs, o)
 	}
 	for _, o := range c.ServiceAccounts {

@@ -11,7 +11,9 @@ import (
 // its own lister. A kind's slice holds every object of that kind that should exist: anything else labelled as this
 // collector's child is no longer desired.
 type Children struct {
-	ConfigMaps      []*corev1.ConfigMap
+	ConfigMaps []*corev1.ConfigMap
+	// Secrets are the mTLS certificates, built only when Options.TargetAllocatorCertificates is set.
+	Secrets         []*corev1.Secret
 	Services        []*corev1.Service
 	ServiceAccounts []*corev1.ServiceAccount
 	Deployments     []*appsv1.Deployment

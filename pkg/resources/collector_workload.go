@@ -35,7 +35,11 @@ func collectorPodTemplate(col *v1alpha1.OpenTelemetryCollector, opts Options, co
 		containerPorts = append(containerPorts, corev1.ContainerPort{Name: p.Name, ContainerPort: p.Port, Protocol: p.Protocol})
 	}
 
-	annotations := mergeMaps(col.Spec.PodAnnotations, map[string]string{ConfigHashAnnotation: hash(config)})
+	own := map[string]string{ConfigHashAnnotation: hash(config)}
+	if mtlsEnabled(col, opts) {
+		own[TrustAnchorAnnotation] = trustAnchor(*opts.TargetAllocatorCertificates)
+	}
+	annotations := mergeMaps(col.Spec.PodAnnotations, own)
 	sa := col.Spec.ServiceAccount
 	if sa == "" {
 		sa = CollectorName(col.Name)

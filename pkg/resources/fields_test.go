@@ -82,7 +82,7 @@ func allFieldsCollector(*testing.T) *v1alpha1.OpenTelemetryCollector {
 }
 
 // mtlsCollector is a statefulset with a target allocator that uses every TA field; built with
-// Options.TargetAllocatorTLS, it shows the mTLS wiring.
+// Options.TargetAllocatorCertificates, it shows the mTLS wiring.
 func mtlsCollector(*testing.T) *v1alpha1.OpenTelemetryCollector {
 	return &v1alpha1.OpenTelemetryCollector{
 		ObjectMeta: metav1.ObjectMeta{Name: "metrics", Namespace: "obs", UID: "uid-metrics"},
@@ -105,6 +105,7 @@ func mtlsCollector(*testing.T) *v1alpha1.OpenTelemetryCollector {
 					Enabled:                true,
 					ServiceMonitorSelector: &metav1.LabelSelector{},
 				},
+				MTLS: v1alpha1.TargetAllocatorMTLSSpec{Enabled: true},
 			},
 		},
 	}

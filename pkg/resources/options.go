@@ -1,5 +1,7 @@
 package resources
 
+import "github.com/otelcol-operator/otelcol-operator/pkg/certissuer"
+
 // Options are the operator-wide defaults the builders need (from the operator's flags).
 type Options struct {
 	// CollectorImage is used when the CR names no image.
@@ -8,11 +10,11 @@ type Options struct {
 	TargetAllocatorImage string
 	// CollectorIDPlaceholder is written into the http_sd URLs; "" means configrewrite's default.
 	CollectorIDPlaceholder string
-	// TargetAllocatorTLS says that the TA's server and client certificate Secrets
-	// (TargetAllocatorServerSecretName, TargetAllocatorClientSecretName) exist: with prometheusCR the TA then
-	// mounts its Secret and turns on its mTLS listener, and the collector mounts the client Secret and fetches its
-	// scrape configs, credentials included, over that listener.
-	TargetAllocatorTLS bool
+	// TargetAllocatorCertificates is the mTLS material the controller holds for the collector being built (set
+	// per sync, never operator-wide). With it, a collector whose CR asks for mtls gets its three certificate
+	// Secrets; the TA mounts the server one and turns on its mTLS listener, and the collector mounts the client
+	// one and fetches its scrape configs, credentials included, over that listener.
+	TargetAllocatorCertificates *certissuer.Material
 	// AllowClusterWideTargetAllocators lets the operator bind the fixed cluster-wide ClusterRoles (service
 	// discovery and monitors of every namespace, never Secrets) to target allocators whose config needs them.
 	// Off, every target allocator reads its own namespace only.

@@ -243,6 +243,7 @@ type OpenTelemetryCollectorSpec struct {
 // TargetAllocatorSpec configures the Target Allocator of a collector.
 //
 // +kubebuilder:validation:XValidation:rule="!has(self.enabled) || !self.enabled || self.allocationStrategy != 'least-weighted' || !has(self.replicas) || self.replicas <= 1",message="least-weighted depends on the order of events, so several target allocator replicas would disagree: use replicas 1 or allocationStrategy consistent-hashing"
+// +kubebuilder:validation:XValidation:rule="!has(self.mtls) || !has(self.mtls.enabled) || !self.mtls.enabled || (has(self.prometheusCR) && has(self.prometheusCR.enabled) && self.prometheusCR.enabled)",message="mtls.enabled needs prometheusCR.enabled: credentials reach collectors only in the scrape configs the target allocator serves from Prometheus Operator resources"
 type TargetAllocatorSpec struct {
 	// Enabled deploys the target allocator and rewrites the collector's prometheus receivers to use it.
 	// +optional
@@ -339,11 +340,29 @@ type TargetAllocatorSpec struct {
 	// +optional
 	ReadinessProbe *ProbeSettings `json:"readinessProbe,omitempty"`
 
+	// MTLS has the operator issue the certificates of the target allocator's mTLS listener and of the collectors
+	// that fetch their scrape configs over it, so credentials from Secrets reach the collectors.
+	// +optional
+	MTLS TargetAllocatorMTLSSpec `json:"mtls,omitempty"`
+
 	// AllowInsecureAuthSecrets makes the target allocator serve credentials (basic auth passwords, bearer tokens
 	// from Secrets) on its plain HTTP port too, where anyone who reaches the port reads them. Discouraged: use
 	// mtls. The target allocator logs a warning at start when it is set.
 	// +optional
 	AllowInsecureAuthSecrets bool `json:"allowInsecureAuthSecrets,omitempty"`
+}
+
+// TargetAllocatorMTLSSpec turns on the mTLS between the target allocator and its collectors.
+type TargetAllocatorMTLSSpec struct {
+	// Enabled makes the operator keep a CA and short-lived server and client certificates for this collector in
+	// Secrets it owns (<name>-ta-ca, never mounted; <name>-ta-server, mounted into the target allocator, which
+	// then serves its mTLS listener on port 443 of its Service; <name>-ta-client, mounted into the collector
+	// pods, whose target_allocator block then fetches scrape configs, credentials included, over that listener).
+	// Certificates are renewed a third of their life before expiry without restarting pods (both sides re-read
+	// their files); the collector pods are rolled only when a new CA joins the trust bundle. Needs
+	// prometheusCR.enabled.
+	// +optional
+	Enabled bool `json:"enabled,omitempty"`
 }
 
 // PodDisruptionBudgetSpec limits voluntary disruptions of a set of pods; set one of minAvailable and

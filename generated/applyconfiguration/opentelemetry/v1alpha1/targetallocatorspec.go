@@ -79,6 +79,9 @@ type TargetAllocatorSpecApplyConfiguration struct {
 	LivenessProbe *ProbeSettingsApplyConfiguration `json:"livenessProbe,omitempty"`
 	// ReadinessProbe tunes the probe on the target allocator's /readyz.
 	ReadinessProbe *ProbeSettingsApplyConfiguration `json:"readinessProbe,omitempty"`
+	// MTLS has the operator issue the certificates of the target allocator's mTLS listener and of the collectors
+	// that fetch their scrape configs over it, so credentials from Secrets reach the collectors.
+	MTLS *TargetAllocatorMTLSSpecApplyConfiguration `json:"mtls,omitempty"`
 	// AllowInsecureAuthSecrets makes the target allocator serve credentials (basic auth passwords, bearer tokens
 	// from Secrets) on its plain HTTP port too, where anyone who reaches the port reads them. Discouraged: use
 	// mtls. The target allocator logs a warning at start when it is set.
@@ -260,6 +263,14 @@ func (b *TargetAllocatorSpecApplyConfiguration) WithLivenessProbe(value *ProbeSe
 // If called multiple times, the ReadinessProbe field is set to the value of the last call.
 func (b *TargetAllocatorSpecApplyConfiguration) WithReadinessProbe(value *ProbeSettingsApplyConfiguration) *TargetAllocatorSpecApplyConfiguration {
 	b.ReadinessProbe = value
+	return b
+}
+
+// WithMTLS sets the MTLS field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the MTLS field is set to the value of the last call.
+func (b *TargetAllocatorSpecApplyConfiguration) WithMTLS(value *TargetAllocatorMTLSSpecApplyConfiguration) *TargetAllocatorSpecApplyConfiguration {
+	b.MTLS = value
 	return b
 }
 
