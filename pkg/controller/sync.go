@@ -27,7 +27,7 @@ func (e *conflictError) Error() string {
 type heldError struct{ workloads []string }
 
 func (e *heldError) Error() string {
-	return fmt.Sprintf("a ConfigMap they mount could not be written, so %s were left as they are", strings.Join(e.workloads, ", "))
+	return fmt.Sprintf("a ConfigMap or Secret they mount could not be written, so %s were left as they are", strings.Join(e.workloads, ", "))
 }
 
 // collector returns the cached collector of key, nil when it is gone or not watched.

@@ -145,3 +145,38 @@ func allows(rules []rbacv1.PolicyRule, group, resource, verb string) bool {
 		return slices.Contains(r.APIGroups, group) && slices.Contains(r.Resources, resource) && slices.Contains(r.Verbs, verb)
 	})
 }
+
+// TestMTLSUnderOperatorRBAC: with mtls the operator, as its own service account, issues the three certificate
+// Secrets (owned by the collector, which needs the Secret rule of manifests/operator) and mounts them.
+func TestMTLSUnderOperatorRBAC(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t, ctx, "mtls")
+	col := seedExample(t)
+	col.Namespace = ns
+	col.Spec.TargetAllocator.PrometheusCR.Enabled = true
+	col.Spec.TargetAllocator.PrometheusCR.ServiceMonitorSelector = &metav1.LabelSelector{}
+	col.Spec.TargetAllocator.MTLS.Enabled = true
+	col, err := otelAdmin.OpentelemetryV1alpha1().OpenTelemetryCollectors(ns).Create(ctx, col, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitReady(t, ctx, ns, seedName, metav1.ConditionTrue, controller.ReasonReconciled)
+	for _, name := range []string{resources.TargetAllocatorCASecretName(seedName), resources.TargetAllocatorServerSecretName(seedName), resources.TargetAllocatorClientSecretName(seedName)} {
+		s, err := admin.CoreV1().Secrets(ns).Get(ctx, name, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ref := metav1.GetControllerOf(s); ref == nil || ref.UID != col.UID {
+			t.Errorf("Secret %s is not controlled by the collector: %v", name, s.OwnerReferences)
+		}
+	}
+	ta, err := admin.AppsV1().Deployments(ns).Get(ctx, resources.TargetAllocatorName(seedName), metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(ta.Spec.Template.Spec.Volumes, func(v corev1.Volume) bool {
+		return v.Secret != nil && v.Secret.SecretName == resources.TargetAllocatorServerSecretName(seedName)
+	}) {
+		t.Errorf("the TA Deployment does not mount its server certificate: %v", ta.Spec.Template.Spec.Volumes)
+	}
+}
