@@ -177,7 +177,6 @@ func TestPlantedCertificatesNeverUsed(t *testing.T) {
 	}
 }
 
-
 func mountsSecret(spec corev1.PodSpec, name string) bool {
 	return slices.ContainsFunc(spec.Volumes, func(v corev1.Volume) bool { return v.Secret != nil && v.Secret.SecretName == name })
 }
