@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	monitoringclient "github.com/prometheus-operator/prometheus-operator/pkg/client/versioned"
 	"github.com/prometheus/client_golang/prometheus"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -65,6 +66,10 @@ func newOperator(ctx context.Context, o *options, reg prometheus.Registerer) (*o
 	if err != nil {
 		return nil, fmt.Errorf("opentelemetry client: %w", err)
 	}
+	monitoring, err := monitoringclient.NewForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("monitoring client: %w", err)
+	}
 
 	// Events name the collector by kind, so the recorder's scheme must know our types.
 	scheme := runtime.NewScheme()
@@ -106,6 +111,8 @@ func newOperator(ctx context.Context, o *options, reg prometheus.Registerer) (*o
 		Namespaces: scopes,
 		Cluster:    controller.ClusterInformersFrom(clusterFactory),
 		Recorder:   op.recorder,
+		// ServiceMonitors of observability.metrics.enableMetrics, when discovery says the kind is served.
+		MonitoringClient: monitoring,
 		Options: resources.Options{
 			CollectorImage:                   o.collectorImage,
 			TargetAllocatorImage:             o.targetAllocatorImage,

@@ -32,6 +32,10 @@ import (
 func ForKind(kind schema.GroupVersionKind) interface{} {
 	switch kind {
 	// Group=opentelemetry.io, Version=v1alpha1
+	case v1alpha1.SchemeGroupVersion.WithKind("ObservabilityMetricsSpec"):
+		return &opentelemetryv1alpha1.ObservabilityMetricsSpecApplyConfiguration{}
+	case v1alpha1.SchemeGroupVersion.WithKind("ObservabilitySpec"):
+		return &opentelemetryv1alpha1.ObservabilitySpecApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("OpenTelemetryCollector"):
 		return &opentelemetryv1alpha1.OpenTelemetryCollectorApplyConfiguration{}
 	case v1alpha1.SchemeGroupVersion.WithKind("OpenTelemetryCollectorSpec"):

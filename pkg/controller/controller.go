@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	monitoringclient "github.com/prometheus-operator/prometheus-operator/pkg/client/versioned"
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -43,6 +44,8 @@ type Config struct {
 	Recorder   record.EventRecorder
 	Options    resources.Options
 	Metrics    *Metrics
+	// MonitoringClient writes the ServiceMonitors of observability.metrics.enableMetrics; nil turns them off.
+	MonitoringClient monitoringclient.Interface
 	// CertificatePolicy are the lifetimes of the mTLS certificates; zero means certissuer.DefaultPolicy.
 	CertificatePolicy certissuer.Policy
 	// Now is the clock of certificate planning; nil means time.Now.
@@ -58,6 +61,12 @@ type Controller struct {
 	recorder record.EventRecorder
 	opts     resources.Options
 	metrics  *Metrics
+	// monitoring writes ServiceMonitors; monServed caches discovery's answer of monCheckedAt.
+	monitoring   monitoringclient.Interface
+	monMu        sync.Mutex
+	monServed    bool
+	monCheckedAt time.Time
+
 	// certPolicy and now plan the mTLS certificates.
 	certPolicy certissuer.Policy
 	now        func() time.Time
@@ -101,6 +110,7 @@ func New(cfg Config) (*Controller, error) {
 		limiter:  workqueue.DefaultTypedControllerRateLimiter[string](),
 		pending:  map[string]*keyState{},
 
+		monitoring: cfg.MonitoringClient,
 		certPolicy: cfg.CertificatePolicy,
 		now:        cfg.Now,
 	}
@@ -372,9 +382,13 @@ func (c *Controller) Run(ctx context.Context, workers int) error {
 			done <- struct{}{}
 		}()
 	}
+	go func() {
+		wait.UntilWithContext(ctx, c.watchMonitoringDiscovery, monitoringDiscoveryInterval)
+		done <- struct{}{}
+	}()
 	<-ctx.Done()
 	c.queue.ShutDown()
-	for range workers {
+	for range workers + 1 {
 		<-done
 	}
 	logger.Info("Workers stopped")

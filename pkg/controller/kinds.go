@@ -316,6 +316,7 @@ func childKinds() []reconciler {
 				return c.kube.PolicyV1().PodDisruptionBudgets(ns).Delete(ctx, name, opts)
 			},
 		},
+		serviceMonitorKind(),
 	}
 }
 

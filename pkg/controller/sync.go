@@ -88,6 +88,7 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 		return &conflictError{conflicts: certConflicts}
 	}
 	opts.TargetAllocatorCertificates = certs
+	opts.ServiceMonitorsServed = c.serviceMonitorsServed(ctx)
 	children, buildErr := resources.Build(col, opts)
 	if buildErr != nil {
 		// A CR that cannot be built keeps its last good children: report and wait for the next change.

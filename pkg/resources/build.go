@@ -78,6 +78,7 @@ func Build(col *v1alpha1.OpenTelemetryCollector, opts Options) (*Children, error
 			return nil, err
 		}
 	}
+	c.ServiceMonitors = serviceMonitors(col, opts)
 	return c, nil
 }
 

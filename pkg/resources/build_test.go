@@ -90,7 +90,7 @@ func TestBuildGolden(t *testing.T) {
 	}{
 		{name: "seed", col: seedCollector, opts: testOptions},
 		{name: "deployment-all-fields", col: allFieldsCollector, opts: testOptions},
-		{name: "statefulset-ta-mtls", col: mtlsCollector, opts: Options{CollectorImage: testOptions.CollectorImage, TargetAllocatorImage: testOptions.TargetAllocatorImage, CollectorIDPlaceholder: "${env:POD_NAME}", TargetAllocatorCertificates: &testCertificates}},
+		{name: "statefulset-ta-mtls", col: mtlsCollector, opts: Options{CollectorImage: testOptions.CollectorImage, TargetAllocatorImage: testOptions.TargetAllocatorImage, CollectorIDPlaceholder: "${env:POD_NAME}", TargetAllocatorCertificates: &testCertificates, ServiceMonitorsServed: true}},
 		{
 			name: "deployment-no-ta",
 			col: func(t *testing.T) *v1alpha1.OpenTelemetryCollector {
@@ -187,6 +187,9 @@ func render(t *testing.T, c *Children) string {
 		objs = append(objs, o)
 	}
 	for _, o := range c.PodDisruptionBudgets {
+		objs = append(objs, o)
+	}
+	for _, o := range c.ServiceMonitors {
 		objs = append(objs, o)
 	}
 	for _, o := range c.Roles {

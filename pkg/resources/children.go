@@ -1,6 +1,7 @@
 package resources
 
 import (
+	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
@@ -24,6 +25,8 @@ type Children struct {
 	Roles                []*rbacv1.Role
 	RoleBindings         []*rbacv1.RoleBinding
 	PodDisruptionBudgets []*policyv1.PodDisruptionBudget
+	// ServiceMonitors of observability.metrics.enableMetrics, built only when Options.ServiceMonitorsServed.
+	ServiceMonitors []*monitoringv1.ServiceMonitor
 
 	// Cluster-scoped: a namespaced collector cannot own them, so they carry no owner reference; the controller
 	// finds them by the instance label and deletes them when the collector goes.

@@ -1,12 +1,14 @@
 package resources
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 
@@ -105,8 +107,10 @@ func mtlsCollector(*testing.T) *v1alpha1.OpenTelemetryCollector {
 					Enabled:                true,
 					ServiceMonitorSelector: &metav1.LabelSelector{},
 				},
-				MTLS: v1alpha1.TargetAllocatorMTLSSpec{Enabled: true},
+				MTLS:          v1alpha1.TargetAllocatorMTLSSpec{Enabled: true},
+				Observability: v1alpha1.ObservabilitySpec{Metrics: v1alpha1.ObservabilityMetricsSpec{EnableMetrics: true}},
 			},
+			Observability: v1alpha1.ObservabilitySpec{Metrics: v1alpha1.ObservabilityMetricsSpec{EnableMetrics: true}},
 		},
 	}
 }
@@ -194,5 +198,47 @@ func TestPodDisruptionBudgets(t *testing.T) {
 	}
 	if len(children.PodDisruptionBudgets) != 0 {
 		t.Errorf("a DaemonSet got a budget: %+v", children.PodDisruptionBudgets)
+	}
+}
+
+// TestServiceMonitorsOnlyWhenServed: enableMetrics builds nothing while the kind is not served, and each
+// ServiceMonitor selects exactly the metrics Service it is for.
+func TestServiceMonitorsOnlyWhenServed(t *testing.T) {
+	col := mtlsCollector(t)
+	off, err := Build(col, testOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(off.ServiceMonitors) != 0 {
+		t.Errorf("ServiceMonitors built while the kind is not served: %d", len(off.ServiceMonitors))
+	}
+	opts := testOptions
+	opts.ServiceMonitorsServed = true
+	on, err := Build(col, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(on.ServiceMonitors) != 2 {
+		t.Fatalf("got %d ServiceMonitors, want the collector's and the TA's", len(on.ServiceMonitors))
+	}
+	for _, sm := range on.ServiceMonitors {
+		var selected []string
+		for _, svc := range on.Services {
+			if labels.SelectorFromSet(sm.Spec.Selector.MatchLabels).Matches(labels.Set(svc.Labels)) {
+				selected = append(selected, svc.Name)
+				if !slices.ContainsFunc(svc.Spec.Ports, func(p corev1.ServicePort) bool { return p.Name == sm.Spec.Endpoints[0].Port }) {
+					t.Errorf("ServiceMonitor %s scrapes port %q, which Service %s does not have", sm.Name, sm.Spec.Endpoints[0].Port, svc.Name)
+				}
+			}
+		}
+		want := map[string]string{CollectorName(col.Name): MonitoringServiceName(col.Name), TargetAllocatorName(col.Name): TargetAllocatorName(col.Name)}[sm.Name]
+		if len(selected) != 1 || selected[0] != want {
+			t.Errorf("ServiceMonitor %s selects %v, want only %s", sm.Name, selected, want)
+		}
+	}
+	col.Spec.Observability.Metrics.EnableMetrics = false
+	col.Spec.TargetAllocator.Observability.Metrics.EnableMetrics = false
+	if none, _ := Build(col, opts); len(none.ServiceMonitors) != 0 {
+		t.Errorf("ServiceMonitors built without enableMetrics: %d", len(none.ServiceMonitors))
 	}
 }

@@ -15,6 +15,9 @@ type Options struct {
 	// Secrets; the TA mounts the server one and turns on its mTLS listener, and the collector mounts the client
 	// one and fetches its scrape configs, credentials included, over that listener.
 	TargetAllocatorCertificates *certissuer.Material
+	// ServiceMonitorsServed says the API server serves monitoring.coreos.com/v1 ServiceMonitors (discovery, per
+	// sync): only then are the ServiceMonitors of observability.metrics.enableMetrics built.
+	ServiceMonitorsServed bool
 	// AllowClusterWideTargetAllocators lets the operator bind the fixed cluster-wide ClusterRoles (service
 	// discovery and monitors of every namespace, never Secrets) to target allocators whose config needs them.
 	// Off, every target allocator reads its own namespace only.

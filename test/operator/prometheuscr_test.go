@@ -180,3 +180,19 @@ func TestMTLSUnderOperatorRBAC(t *testing.T) {
 		t.Errorf("the TA Deployment does not mount its server certificate: %v", ta.Spec.Template.Spec.Volumes)
 	}
 }
+
+// TestEnableMetricsWithoutMonitoringCRDs: this API server serves no ServiceMonitors, so enableMetrics writes
+// nothing and the collector reconciles cleanly (discovery, not a failing create per sync). test/promcr covers the
+// served case.
+func TestEnableMetricsWithoutMonitoringCRDs(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t, ctx, "selfmon-unserved")
+	col := seedExample(t)
+	col.Namespace = ns
+	col.Spec.Observability.Metrics.EnableMetrics = true
+	col.Spec.TargetAllocator.Observability.Metrics.EnableMetrics = true
+	if _, err := otelAdmin.OpentelemetryV1alpha1().OpenTelemetryCollectors(ns).Create(ctx, col, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitReady(t, ctx, ns, seedName, metav1.ConditionTrue, controller.ReasonReconciled)
+}

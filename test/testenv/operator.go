@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 
+	monitoringclient "github.com/prometheus-operator/prometheus-operator/pkg/client/versioned"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -34,6 +35,10 @@ func StartOperator(ctx context.Context, cfg *rest.Config, opts resources.Options
 	if err != nil {
 		return nil, err
 	}
+	monitoring, err := monitoringclient.NewForConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
 	scheme := runtime.NewScheme()
 	_ = clientgoscheme.AddToScheme(scheme)
 	_ = otelscheme.AddToScheme(scheme)
@@ -55,6 +60,8 @@ func StartOperator(ctx context.Context, cfg *rest.Config, opts resources.Options
 		Cluster:    controller.ClusterInformersFrom(kubeFactory),
 		Recorder:   recorder,
 		Options:    opts,
+
+		MonitoringClient: monitoring,
 	})
 	if err != nil {
 		return nil, err

@@ -235,9 +235,31 @@ type OpenTelemetryCollectorSpec struct {
 	// +optional
 	ReadinessProbe *ProbeSettings `json:"readinessProbe,omitempty"`
 
+	// Observability of the collector's own telemetry.
+	// +optional
+	Observability ObservabilitySpec `json:"observability,omitempty"`
+
 	// TargetAllocator configures the optional Target Allocator.
 	// +optional
 	TargetAllocator TargetAllocatorSpec `json:"targetAllocator,omitempty"`
+}
+
+// ObservabilitySpec configures how a component's own telemetry is collected.
+type ObservabilitySpec struct {
+	// Metrics of the component itself.
+	// +optional
+	Metrics ObservabilityMetricsSpec `json:"metrics,omitempty"`
+}
+
+// ObservabilityMetricsSpec configures the scraping of a component's own metrics.
+type ObservabilityMetricsSpec struct {
+	// EnableMetrics makes the operator create a ServiceMonitor for the component's metrics Service (the
+	// collector's <name>-collector-monitoring, port monitoring, 8888; the target allocator's Service, port
+	// targetallocation, /metrics) when the API server serves the Prometheus Operator's ServiceMonitor kind, and
+	// nothing otherwise (checked through discovery, again every minute). The collector must expose its telemetry
+	// on 0.0.0.0:8888 (service.telemetry.metrics) for the scrape to reach it.
+	// +optional
+	EnableMetrics bool `json:"enableMetrics,omitempty"`
 }
 
 // TargetAllocatorSpec configures the Target Allocator of a collector.
@@ -339,6 +361,10 @@ type TargetAllocatorSpec struct {
 	// ReadinessProbe tunes the probe on the target allocator's /readyz.
 	// +optional
 	ReadinessProbe *ProbeSettings `json:"readinessProbe,omitempty"`
+
+	// Observability of the target allocator's own metrics.
+	// +optional
+	Observability ObservabilitySpec `json:"observability,omitempty"`
 
 	// MTLS has the operator issue the certificates of the target allocator's mTLS listener and of the collectors
 	// that fetch their scrape configs over it, so credentials from Secrets reach the collectors.

@@ -114,6 +114,8 @@ type OpenTelemetryCollectorSpecApplyConfiguration struct {
 	LivenessProbe *ProbeSettingsApplyConfiguration `json:"livenessProbe,omitempty"`
 	// ReadinessProbe tunes the readiness probe derived from the health_check extension, as livenessProbe.
 	ReadinessProbe *ProbeSettingsApplyConfiguration `json:"readinessProbe,omitempty"`
+	// Observability of the collector's own telemetry.
+	Observability *ObservabilitySpecApplyConfiguration `json:"observability,omitempty"`
 	// TargetAllocator configures the optional Target Allocator.
 	TargetAllocator *TargetAllocatorSpecApplyConfiguration `json:"targetAllocator,omitempty"`
 }
@@ -413,6 +415,14 @@ func (b *OpenTelemetryCollectorSpecApplyConfiguration) WithLivenessProbe(value *
 // If called multiple times, the ReadinessProbe field is set to the value of the last call.
 func (b *OpenTelemetryCollectorSpecApplyConfiguration) WithReadinessProbe(value *ProbeSettingsApplyConfiguration) *OpenTelemetryCollectorSpecApplyConfiguration {
 	b.ReadinessProbe = value
+	return b
+}
+
+// WithObservability sets the Observability field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the Observability field is set to the value of the last call.
+func (b *OpenTelemetryCollectorSpecApplyConfiguration) WithObservability(value *ObservabilitySpecApplyConfiguration) *OpenTelemetryCollectorSpecApplyConfiguration {
+	b.Observability = value
 	return b
 }
 

@@ -79,6 +79,8 @@ type TargetAllocatorSpecApplyConfiguration struct {
 	LivenessProbe *ProbeSettingsApplyConfiguration `json:"livenessProbe,omitempty"`
 	// ReadinessProbe tunes the probe on the target allocator's /readyz.
 	ReadinessProbe *ProbeSettingsApplyConfiguration `json:"readinessProbe,omitempty"`
+	// Observability of the target allocator's own metrics.
+	Observability *ObservabilitySpecApplyConfiguration `json:"observability,omitempty"`
 	// MTLS has the operator issue the certificates of the target allocator's mTLS listener and of the collectors
 	// that fetch their scrape configs over it, so credentials from Secrets reach the collectors.
 	MTLS *TargetAllocatorMTLSSpecApplyConfiguration `json:"mtls,omitempty"`
@@ -263,6 +265,14 @@ func (b *TargetAllocatorSpecApplyConfiguration) WithLivenessProbe(value *ProbeSe
 // If called multiple times, the ReadinessProbe field is set to the value of the last call.
 func (b *TargetAllocatorSpecApplyConfiguration) WithReadinessProbe(value *ProbeSettingsApplyConfiguration) *TargetAllocatorSpecApplyConfiguration {
 	b.ReadinessProbe = value
+	return b
+}
+
+// WithObservability sets the Observability field in the declarative configuration to the given value
+// and returns the receiver, so that objects can be built by chaining "With" function invocations.
+// If called multiple times, the Observability field is set to the value of the last call.
+func (b *TargetAllocatorSpecApplyConfiguration) WithObservability(value *ObservabilitySpecApplyConfiguration) *TargetAllocatorSpecApplyConfiguration {
+	b.Observability = value
 	return b
 }
 
