@@ -43,8 +43,11 @@ type Policy struct {
 	Stage time.Duration
 }
 
-// DefaultPolicy: a CA for a year, leaves for a week, an hour of staging.
-var DefaultPolicy = Policy{CALifetime: DefaultCALifetime, LeafLifetime: DefaultLeafLifetime, Stage: time.Hour}
+// DefaultPolicy: a CA for a year, leaves for a week, a week of staging. The collector reads its CA file only at
+// start, so every collector pod must have restarted on the new bundle (the operator rolls them when the successor
+// joins) before the successor signs; a week covers slow rollouts (large StatefulSets, PDBs, a held workload) and
+// still leaves the old CA four months.
+var DefaultPolicy = Policy{CALifetime: DefaultCALifetime, LeafLifetime: DefaultLeafLifetime, Stage: 7 * 24 * time.Hour}
 
 // Subject names the certificates: the target allocator's DNS names and the collectors' common name.
 type Subject struct {

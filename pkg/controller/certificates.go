@@ -17,10 +17,11 @@ import (
 // certificates plans col's mTLS material: nil when its CR does not ask for mTLS, else what its certificate
 // Secrets must hold now and when the plan must run again (renewal, a staged CA due to sign, a retired CA expiring).
 //
-// Only Secrets col controls are read back; an adoptable Secret under one of the names never feeds a CA key or a
-// leaf (it is adopted and overwritten with fresh material), so nobody can plant a CA the operator would sign with or
-// a certificate it would hand out. A name taken by an object controlled by someone else is a conflict: no material
-// is planned (it could not be stored, and a fresh CA per sync would rewrite the other Secrets forever).
+// Only Secrets col controls are read back; an orphan with col's labels never feeds a CA key or a leaf (it is adopted
+// and overwritten with fresh material), so a Secret created before the CR or left by an orphaning delete never
+// becomes a CA the operator signs with or a certificate it hands out. A name taken by anything else (another
+// controller, or no controller and not col's labels) is a conflict: no material is planned (it could not be
+// stored, and a fresh CA per sync would rewrite the other Secrets and roll the collectors forever).
 func (c *Controller) certificates(ctx context.Context, col *v1alpha1.OpenTelemetryCollector) (*certissuer.Material, time.Time, []string, error) {
 	if !resources.MTLSRequested(col) {
 		return nil, time.Time{}, nil, nil
@@ -69,11 +70,12 @@ func (c *Controller) controlledSecret(ctx context.Context, col *v1alpha1.OpenTel
 		return nil, false, fmt.Errorf("getting Secret %s: %w", name, err)
 	}
 	ref := metav1.GetControllerOfNoCopy(s)
+	l := s.GetLabels()
 	switch {
-	case ref == nil:
-		return nil, false, nil // adoptable or unlabelled: the reconcile adopts it or reports it
-	case ref.UID != col.UID:
-		return nil, true, nil
+	case ref == nil && l[resources.LabelManagedBy] == resources.ManagedByValue && l[resources.LabelInstance] == resources.InstanceValue(col):
+		return nil, false, nil // an orphan with our labels: adopted and overwritten, never read
+	case ref == nil || ref.UID != col.UID:
+		return nil, true, nil // someone else's, as the reconcile's claimOf decides
 	}
 	return s, false, nil
 }

@@ -2,15 +2,18 @@ package controller
 
 import (
 	"crypto/x509"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	k8stesting "k8s.io/client-go/testing"
 
 	"github.com/otelcol-operator/otelcol-operator/apis/opentelemetry/v1alpha1"
 	"github.com/otelcol-operator/otelcol-operator/pkg/certissuer"
@@ -122,12 +125,14 @@ func TestDeletedLeafReissuedFromTheSameCA(t *testing.T) {
 // controller. The operator must neither sign with the planted CA key nor serve the planted certificates.
 func TestPlantedCertificatesNeverUsed(t *testing.T) {
 	for _, tc := range []struct {
-		name    string
-		owner   []metav1.OwnerReference
-		adopted bool
+		name      string
+		owner     []metav1.OwnerReference
+		unlabeled bool
+		adopted   bool
 	}{
 		{name: "labelled orphan", adopted: true},
 		{name: "controlled by someone else", owner: []metav1.OwnerReference{{APIVersion: "v1", Kind: "ConfigMap", Name: "x", UID: "other", Controller: ptrTrue()}}},
+		{name: "unlabelled, no controller", unlabeled: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			col := mtlsSeed(t)
@@ -141,6 +146,9 @@ func TestPlantedCertificatesNeverUsed(t *testing.T) {
 					resources.LabelManagedBy: resources.ManagedByValue, resources.LabelInstance: resources.InstanceValue(col),
 				}},
 				Data: map[string][]byte{resources.TLSCAKey: planted.CertPEM, "ca.key": planted.KeyPEM},
+			}
+			if tc.unlabeled {
+				s.Labels = nil
 			}
 			f := newFixture(t, col, []runtime.Object{s}...)
 			f.converge()
@@ -179,4 +187,64 @@ func TestPlantedCertificatesNeverUsed(t *testing.T) {
 
 func mountsSecret(spec corev1.PodSpec, name string) bool {
 	return slices.ContainsFunc(spec.Volumes, func(v corev1.Volume) bool { return v.Secret != nil && v.Secret.SecretName == name })
+}
+
+// TestLeavesWaitForTheirCA: when the CA Secret cannot be written, no leaf from the unsaved CA is handed out (the
+// next plan would issue another CA and nobody would trust it) and no workload is rolled onto missing Secrets.
+func TestLeavesWaitForTheirCA(t *testing.T) {
+	col := mtlsSeed(t)
+	f := newFixture(t, col)
+	ca := resources.TargetAllocatorCASecretName(col.Name)
+	f.kube.PrependReactor("create", "secrets", func(a k8stesting.Action) (bool, runtime.Object, error) {
+		if a.(k8stesting.CreateAction).GetObject().(*corev1.Secret).Name == ca {
+			return true, nil, apierrors.NewInternalError(errors.New("etcd is down"))
+		}
+		return false, nil, nil
+	})
+	for range 3 {
+		if err := f.c.sync(f.ctx, seedKey); err == nil {
+			t.Fatal("a sync whose CA Secret failed reported no error")
+		}
+	}
+	for _, name := range []string{resources.TargetAllocatorServerSecretName(col.Name), resources.TargetAllocatorClientSecretName(col.Name)} {
+		if _, err := f.kube.CoreV1().Secrets("default").Get(f.ctx, name, metav1.GetOptions{}); err == nil {
+			t.Errorf("Secret %s was written from a CA that was never stored", name)
+		}
+	}
+	if _, err := f.kube.AppsV1().Deployments("default").Get(f.ctx, resources.TargetAllocatorName(col.Name), metav1.GetOptions{}); err == nil {
+		t.Error("the TA Deployment was created without its server certificate")
+	}
+	if _, err := f.kube.AppsV1().StatefulSets("default").Get(f.ctx, resources.CollectorName(col.Name), metav1.GetOptions{}); err == nil {
+		t.Error("the collector StatefulSet was created without its client certificate")
+	}
+}
+
+// TestCertificatesRenewedWhileConfigBroken: a CR whose config no longer builds keeps its last children, but its
+// certificates are still renewed when due, so a broken config does not also cut the collectors off the TA.
+func TestCertificatesRenewedWhileConfigBroken(t *testing.T) {
+	col := mtlsSeed(t)
+	f := newFixture(t, col)
+	f.converge()
+	before := f.material(col)
+	f.updateCollector(func(c *v1alpha1.OpenTelemetryCollector) {
+		c.Spec.Config = "receivers:\n  otlp:\n    protocols:\n      grpc:\nexporters:\n  debug:\n"
+	})
+	later := time.Now().Add(certissuer.DefaultLeafLifetime)
+	f.c.now = func() time.Time { return later }
+	writes := f.converge()
+	after := f.material(col)
+	if string(after.Client.CertPEM) == string(before.Client.CertPEM) || string(after.Server.CertPEM) == string(before.Server.CertPEM) {
+		t.Fatal("leaves past their lifetime were not renewed while the config was broken")
+	}
+	if err := certissuer.Verify(after.Client, after.CA.CertPEM, x509.ExtKeyUsageClientAuth, "", later); err != nil {
+		t.Errorf("renewed client certificate: %v", err)
+	}
+	for _, w := range writes {
+		if !strings.HasPrefix(w, "update secrets/") && !strings.HasPrefix(w, "create secrets/") && w != "update opentelemetrycollectors/status" {
+			t.Errorf("a CR that does not build wrote %s", w)
+		}
+	}
+	if got := readyCondition(f.collector()); got.Reason != ReasonInvalidConfig {
+		t.Errorf("Ready = %+v, want %s", got, ReasonInvalidConfig)
+	}
 }

@@ -128,7 +128,9 @@ type childKind[T object] struct {
 	// preserve copies server-assigned fields of actual into the object about to be written.
 	preserve func(actual, updated T)
 	// podSpec is a workload's pod spec (nil for other kinds), to see which ConfigMaps it mounts.
-	podSpec  func(T) *corev1.PodSpec
+	podSpec func(T) *corev1.PodSpec
+	// heldBy tells whether a desired object must wait for one written before it in this sync (nil: never).
+	heldBy   func(T, *result) bool
 	kindRole kindRole
 }
 
@@ -199,8 +201,15 @@ func (k *childKind[T]) reconcile(ctx context.Context, c *Controller, col *v1alph
 	want := map[string]bool{}
 	for _, d := range k.desired(children) {
 		want[d.GetName()] = true
-		if k.podSpec != nil && r.mountsFailedConfig(k.podSpec(d)) {
+		if (k.podSpec != nil && r.mountsFailedConfig(k.podSpec(d))) || (k.heldBy != nil && k.heldBy(d, r)) {
 			r.heldWorkloads = append(r.heldWorkloads, k.kind+" "+d.GetName())
+			if k.kindRole == roleConfig {
+				// Held configuration fails what mounts it in turn.
+				if r.failedConfig == nil {
+					r.failedConfig = map[string]bool{}
+				}
+				r.failedConfig[k.kind+"/"+d.GetName()] = true
+			}
 			continue
 		}
 		before := len(r.conflicts)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	monitoringclient "github.com/prometheus-operator/prometheus-operator/pkg/client/versioned"
+	corev1 "k8s.io/api/core/v1"
 	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -71,9 +72,11 @@ type Controller struct {
 	certPolicy certissuer.Policy
 	now        func() time.Time
 	kinds      []reconciler
-	synced     []cache.InformerSynced
-	limiter    workqueue.TypedRateLimiter[string]
-	queue      workqueue.TypedRateLimitingInterface[string]
+	// secrets is the Secret kind of kinds: a CR that cannot be built still gets its certificates renewed.
+	secrets reconciler
+	synced  []cache.InformerSynced
+	limiter workqueue.TypedRateLimiter[string]
+	queue   workqueue.TypedRateLimitingInterface[string]
 
 	// pending records, per collector key, whether the next sync must rebuild the children (full) and, after a
 	// failed one, not before when: every other reason to process the key (our own status writes, child status
@@ -119,6 +122,11 @@ func New(cfg Config) (*Controller, error) {
 	}
 	if c.now == nil {
 		c.now = time.Now
+	}
+	for _, k := range c.kinds {
+		if s, ok := k.(*childKind[*corev1.Secret]); ok {
+			c.secrets = s
+		}
 	}
 	c.queue = workqueue.NewTypedRateLimitingQueueWithConfig(c.limiter,
 		workqueue.TypedRateLimitingQueueConfig[string]{Name: QueueName})
@@ -275,11 +283,11 @@ func (c *Controller) takeFull(key string) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	st := c.state(key)
-	now := time.Now()
-	if !st.renewAt.IsZero() && !now.Before(st.renewAt) {
+	// renewAt is on the planner's clock, notBefore on the rate limiter's.
+	if !st.renewAt.IsZero() && !c.now().Before(st.renewAt) {
 		st.full = true
 	}
-	if !st.full || now.Before(st.notBefore) {
+	if !st.full || time.Now().Before(st.notBefore) {
 		return false
 	}
 	st.full, st.renewAt = false, time.Time{}
@@ -291,7 +299,7 @@ func (c *Controller) renewAfter(key string, at time.Time) {
 	c.mu.Lock()
 	c.state(key).renewAt = at
 	c.mu.Unlock()
-	c.queue.AddAfter(key, time.Until(at))
+	c.queue.AddAfter(key, at.Sub(c.now()))
 }
 
 // retryFull schedules the next full sync of key after the rate limiter's delay (capped for conflicts).

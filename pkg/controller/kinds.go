@@ -46,6 +46,16 @@ func childKinds() []reconciler {
 			kind:     "Secret",
 			kindRole: roleConfig,
 			desired:  func(c *resources.Children) []*corev1.Secret { return c.Secrets },
+			// A leaf from a CA that could not be stored would be trusted by nobody after the next plan: the
+			// leaves wait for the CA Secret (written first), and the workloads mounting them for the leaves.
+			heldBy: func(s *corev1.Secret, r *result) bool {
+				ref := metav1.GetControllerOfNoCopy(s)
+				if ref == nil {
+					return false
+				}
+				ca := resources.TargetAllocatorCASecretName(ref.Name)
+				return s.Name != ca && r.failedConfig["Secret/"+ca]
+			},
 			get: func(c *Controller, ns, name string) (*corev1.Secret, error) {
 				return c.scope(ns).Secrets.Lister().Secrets(ns).Get(name)
 			},

@@ -91,8 +91,26 @@ func (c *Controller) sync(ctx context.Context, key string) error {
 	opts.ServiceMonitorsServed = c.serviceMonitorsServed(ctx)
 	children, buildErr := resources.Build(col, opts)
 	if buildErr != nil {
-		// A CR that cannot be built keeps its last good children: report and wait for the next change.
-		return c.writeStatus(ctx, cached, c.newStatus(col, nil, nil, buildErr, nil))
+		// A CR that cannot be built keeps its last good children: report and wait for the next change. Its
+		// certificates are still renewed on time: a config left broken for longer than a leaf lives must not also
+		// cut the running collectors off from the target allocator.
+		var errs []error
+		if certs != nil {
+			r := &result{}
+			errs = append(errs, c.secrets.reconcile(ctx, c, col, &resources.Children{Secrets: resources.CertificateSecrets(col, *certs)}, r))
+			c.recordChanges(col, r)
+			if len(r.conflicts) > 0 {
+				errs = append(errs, &conflictError{conflicts: r.conflicts})
+			}
+		}
+		errs = append(errs, c.writeStatus(ctx, cached, c.newStatus(col, nil, nil, buildErr, nil)))
+		if err := errors.Join(errs...); err != nil {
+			return err
+		}
+		if !renewAt.IsZero() {
+			c.renewAfter(key, renewAt)
+		}
+		return nil
 	}
 
 	r := &result{}

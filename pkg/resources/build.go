@@ -50,7 +50,7 @@ func Build(col *v1alpha1.OpenTelemetryCollector, opts Options) (*Children, error
 	}
 	c.ConfigMaps = append(c.ConfigMaps, collectorConfigMap(col, config))
 	if mtlsEnabled(col, opts) {
-		c.Secrets = certificateSecrets(col, *opts.TargetAllocatorCertificates)
+		c.Secrets = CertificateSecrets(col, *opts.TargetAllocatorCertificates)
 	}
 	if col.Spec.ServiceAccount == "" {
 		c.ServiceAccounts = append(c.ServiceAccounts, serviceAccount(col, ComponentCollector, CollectorName(col.Name)))

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/otelcol-operator/otelcol-operator/apis/opentelemetry/v1alpha1"
 	"github.com/otelcol-operator/otelcol-operator/pkg/certissuer"
@@ -29,20 +30,23 @@ const (
 )
 
 // TargetAllocatorCASecretName holds the CA that signs the two leaves, a staged successor and the retired
-// predecessor's certificate. Only the operator reads it; no pod mounts it.
-func TargetAllocatorCASecretName(cr string) string {
-	return childName(cr, "-ta-ca", maxServiceNameLength)
-}
+// predecessor's certificate. No pod mounts it.
+func TargetAllocatorCASecretName(cr string) string { return secretName(cr, "-ta-ca") }
 
 // TargetAllocatorServerSecretName holds the TA's server certificate and the CAs its clients may chain to.
-func TargetAllocatorServerSecretName(cr string) string {
-	return childName(cr, "-ta-server", maxServiceNameLength)
-}
+func TargetAllocatorServerSecretName(cr string) string { return secretName(cr, "-ta-server") }
 
 // TargetAllocatorClientSecretName holds the collectors' client certificate and the CAs the TA's certificate may
 // chain to.
-func TargetAllocatorClientSecretName(cr string) string {
-	return childName(cr, "-ta-client", maxServiceNameLength)
+func TargetAllocatorClientSecretName(cr string) string { return secretName(cr, "-ta-client") }
+
+// secretName is cr+suffix: a Secret's name is a DNS subdomain of up to 253 characters, so only a CR name within
+// a few characters of that limit needs the hashed form.
+func secretName(cr, suffix string) string {
+	if name := cr + suffix; len(validation.IsDNS1123Subdomain(name)) == 0 {
+		return name
+	}
+	return childName(cr, suffix, maxServiceNameLength)
 }
 
 // Keys of the CA Secret besides TLSCAKey.
@@ -73,8 +77,8 @@ func mtlsEnabled(col *v1alpha1.OpenTelemetryCollector, opts Options) bool {
 	return opts.TargetAllocatorCertificates != nil && MTLSRequested(col)
 }
 
-// certificateSecrets are the three Secrets of col's mTLS material m.
-func certificateSecrets(col *v1alpha1.OpenTelemetryCollector, m certissuer.Material) []*corev1.Secret {
+// CertificateSecrets are the three Secrets of col's mTLS material m.
+func CertificateSecrets(col *v1alpha1.OpenTelemetryCollector, m certissuer.Material) []*corev1.Secret {
 	ca := map[string][]byte{TLSCAKey: m.CA.CertPEM, caKeyKey: m.CA.KeyPEM}
 	if len(m.NextCA.CertPEM) > 0 {
 		ca[nextCACertKey], ca[nextCAKeyKey] = m.NextCA.CertPEM, m.NextCA.KeyPEM
