@@ -383,21 +383,37 @@ func (d *Discovery) Run(ctx context.Context) error {
 			d.mu.Lock()
 			d.checkReady(true)
 			d.mu.Unlock()
+			// What the first load held back goes out now.
+			d.signal()
 			continue
 		case <-d.dirty:
 		}
 		d.mu.Lock()
+		if !d.ready.Load() && (!d.configured || d.unreported > 0) {
+			// First load: nothing is served before readiness (the target routes answer 503), so every batch
+			// before the last provider reports would be allocated and encoded for no reader. With one job fed by
+			// several providers each batch touched every collector, and the allocator re-encoded every response
+			// once per provider; holding the batches makes the first load one Apply. The last provider's report
+			// (or the ready timeout) signals again.
+			d.mu.Unlock()
+			continue
+		}
+		start := time.Now()
 		if changes := d.proc.Flush(); len(changes) > 0 {
 			d.opts.Sink(changes)
 		}
+		took := time.Since(start)
 		if d.configured && d.unreported == 0 {
 			d.flushed = true
 		}
 		d.checkReady(false)
 		d.mu.Unlock()
+		// Batches are paced by the time the sink takes as well as by the interval: when allocating and encoding
+		// a batch takes longer than the interval, the next one gathers the changes of that time rather than
+		// keeping the allocator busy with one small batch after another.
 		select {
 		case <-ctx.Done():
-		case <-time.After(d.opts.FlushInterval):
+		case <-time.After(max(d.opts.FlushInterval, took)):
 		}
 	}
 }

@@ -47,6 +47,9 @@ type fileState struct {
 	info   os.FileInfo
 	hash   uint64
 	groups int
+	// elems are the hashes of each group's raw bytes when the file was split (JSON), nil otherwise: a group
+	// whose bytes are unchanged at the same index is neither decoded nor sent again.
+	elems []uint64
 }
 
 func newFileDiscoverer(cfg *file.SDConfig, logger *slog.Logger, gate chan struct{}) *fileDiscoverer {
@@ -86,6 +89,9 @@ func (d *fileDiscoverer) Run(ctx context.Context, up chan<- []*targetgroup.Group
 			if ev.Name == "" || ev.Op^fsnotify.Chmod == 0 {
 				continue
 			}
+			// One refresh reads every file of this provider, so the events already queued (a rename is several:
+			// the temporary file's create, write and rename, the target's create) are folded into it.
+			drainEvents(watcher.Events)
 			if !d.refresh(ctx, up, watcher, true) {
 				return
 			}
@@ -139,7 +145,11 @@ func (d *fileDiscoverer) refresh(ctx context.Context, up chan<- []*targetgroup.G
 		case <-ctx.Done():
 			return false
 		}
-		tgs, err := decodeFile(name, content)
+		var prev []uint64
+		if known {
+			prev = last.elems
+		}
+		tgs, n, elems, err := decodeChanged(name, content, prev)
 		content = nil
 		if err != nil {
 			<-d.gate
@@ -149,16 +159,18 @@ func (d *fileDiscoverer) refresh(ctx context.Context, up chan<- []*targetgroup.G
 			}
 			continue
 		}
-		ok := send(ctx, up, tgs)
-		n := len(tgs)
-		tgs = nil
-		// The empty send returns once the forwarder applied the groups and wants more: they are garbage now.
-		ok = ok && send(ctx, up, []*targetgroup.Group{})
+		ok := true
+		if len(tgs) > 0 {
+			ok = send(ctx, up, tgs)
+			tgs = nil
+			// The empty send returns once the forwarder applied the groups and wants more: they are garbage now.
+			ok = ok && send(ctx, up, []*targetgroup.Group{})
+		}
 		<-d.gate
 		if !ok {
 			return false
 		}
-		seen[name] = fileState{info: info, hash: h, groups: n}
+		seen[name] = fileState{info: info, hash: h, groups: n, elems: elems}
 		// Fewer groups than before: the rest vanish.
 		if known && last.groups > n {
 			if !send(ctx, up, emptyGroups(name, n, last.groups)) {
@@ -176,6 +188,20 @@ func (d *fileDiscoverer) refresh(ctx context.Context, up chan<- []*targetgroup.G
 	d.files = seen
 	d.watch(w)
 	return true
+}
+
+// drainEvents discards the events queued on ch without waiting for more.
+func drainEvents(ch <-chan fsnotify.Event) {
+	for {
+		select {
+		case _, ok := <-ch:
+			if !ok {
+				return
+			}
+		default:
+			return
+		}
+	}
 }
 
 func sameStat(a, b os.FileInfo) bool {
@@ -226,6 +252,40 @@ func (d *fileDiscoverer) watch(w *fsnotify.Watcher) {
 	}
 }
 
+// decodeChanged decodes the groups of a file that differ from its last read, whose per-group hashes are prev
+// (nil: none known), and returns them, the number of groups in the file and its per-group hashes (nil when
+// the file could not be split: YAML, or JSON that only encoding/json can judge). The result applied over the
+// last read's groups equals decodeFile's, and so does the error: a group whose bytes and index are unchanged
+// decodes as before (its Source is the file and index), and every other group is decoded and validated before
+// anything is returned.
+func decodeChanged(name string, content []byte, prev []uint64) ([]*targetgroup.Group, int, []uint64, error) {
+	var raw [][]byte
+	split := false
+	if strings.ToLower(filepath.Ext(name)) == ".json" {
+		raw, split = splitJSONArray(content)
+	}
+	if !split {
+		tgs, err := decodeFile(name, content)
+		return tgs, len(tgs), nil, err
+	}
+	elems := make([]uint64, len(raw))
+	var tgs []*targetgroup.Group
+	dec := newGroupDecoder()
+	for i, b := range raw {
+		elems[i] = xxhash.Sum64(b)
+		if i < len(prev) && prev[i] == elems[i] {
+			continue
+		}
+		tg, err := dec.decode(b)
+		if err != nil {
+			return nil, 0, nil, err
+		}
+		setSource(tg, name, i)
+		tgs = append(tgs, tg)
+	}
+	return tgs, len(raw), elems, nil
+}
+
 // decodeFile decodes a file SD file as Prometheus does: JSON or YAML by extension, each group's Source its file
 // and index, and the file's path as __meta_filepath.
 func decodeFile(name string, content []byte) ([]*targetgroup.Group, error) {
@@ -246,13 +306,18 @@ func decodeFile(name string, content []byte) ([]*targetgroup.Group, error) {
 		if tg == nil {
 			return nil, errors.New("nil target group item found")
 		}
-		tg.Source = fileSource(name, i)
-		if tg.Labels == nil {
-			tg.Labels = model.LabelSet{}
-		}
-		tg.Labels[fileSDFilepathLabel] = model.LabelValue(name)
+		setSource(tg, name, i)
 	}
 	return tgs, nil
+}
+
+// setSource gives a decoded group its Source and __meta_filepath, as Prometheus' file SD does.
+func setSource(tg *targetgroup.Group, name string, i int) {
+	tg.Source = fileSource(name, i)
+	if tg.Labels == nil {
+		tg.Labels = model.LabelSet{}
+	}
+	tg.Labels[fileSDFilepathLabel] = model.LabelValue(name)
 }
 
 func fileSource(name string, i int) string { return fmt.Sprintf("%s:%d", name, i) }

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -111,6 +112,83 @@ func FuzzDecodeFile(f *testing.F) {
 			if tg.Source != fileSource(name, i) || tg.Labels[fileSDFilepathLabel] != model.LabelValue(name) {
 				t.Fatalf("group %d: Source %q, labels %v", i, tg.Source, tg.Labels)
 			}
+		}
+	})
+}
+
+// FuzzDecodeChangedEqualsFullDecode is the property that lets file SD decode only the groups whose bytes changed:
+// a file read as a, then as b, gives after applying both updates (and removing the groups past b's end, as the
+// discoverer does) exactly the groups a full decode of b gives, and fails exactly when that fails. It covers both
+// shortcuts, the array split and the fast group decoder, against Prometheus' decoding.
+func FuzzDecodeChangedEqualsFullDecode(f *testing.F) {
+	g := func(addr, labels string) string { return `{"targets":["` + addr + `"],"labels":{` + labels + `}}` }
+	base := "[" + g("a:1", `"x":"1"`) + "," + g("b:1", `"x":"2"`) + "," + g("c:1", "") + "]"
+	for _, seed := range [][2]string{
+		{base, base},
+		{base, "[" + g("a:1", `"x":"1"`) + "," + g("b:2", `"x":"2"`) + "," + g("c:1", "") + "]"},
+		{base, "[" + g("a:1", `"x":"1"`) + "]"},
+		{base, "[" + g("z:1", "") + "," + g("a:1", `"x":"1"`) + "," + g("b:1", `"x":"2"`) + "," + g("c:1", "") + "]"},
+		{base, " [\n" + g("a:1", `"x":"1"`) + " ,\t" + g("b:1", `"x":"2"`) + "," + g("c:1", "") + "]\n"},
+		{base, "[" + g("a:1", `"x":"1"`) + "," + g("b:1", `"x":"2"`) + "," + g("c:1", "") + "] x"},
+		{base, "[" + g("a:1", `"x":"1"`) + "," + g("b:1", `"x":"2"`) + ",null]"},
+		{base, "[" + g("a:1", `"x":"1"`) + "," + g("b:1", `"in valid":"2"`) + "]"},
+		{base, "[" + g("a:1", `"x":"1"`) + "," + g("b:1", `"":"2"`) + "]"},
+		{base, "[" + g("a:1", `"x":"1"`) + "," + g("b:1", `"x":"2","x":"3"`) + "]"},
+		{base, `[{"targets":["a:1"],"labels":null},{"labels":{"x":"]}\"{["},"targets":["b:1","b:2"]}]`},
+		{base, `[{"targets":["a\u003a1"],"labels":{"x":"\u00e9\n"}},{"Targets":["b:1"]}]`},
+		{base, `[{"targets":["a:1"],"labels":{"x":"é"}},{"targets":["b:1"],"extra":1}]`},
+		{base, "[{\"targets\":[\"a:1\"],\"labels\":{\"x\":\"\xff\"}}]"},
+		{base, `[{"targets":["a:1"]},{"targets":["b:1"]}`},
+		{base, `[{"targets":["a:1"]},]`},
+		{base, `[]`},
+		{base, `null`},
+		{base, `[1, "x", true]`},
+		{base, `[{"targets":[]}, {}, {"targets":null}]`},
+		{base, `[{"targets":["a:1"],"targets":["b:1"]}]`},
+		{`[{"targets":["a:1"]}]`, "- targets: ['x:1']\n"},
+	} {
+		f.Add(seed[0], seed[1])
+	}
+	const name = "/sd/f.json"
+	norm := func(tgs []*targetgroup.Group) map[string]*targetgroup.Group {
+		m := map[string]*targetgroup.Group{}
+		for _, tg := range tgs {
+			if len(tg.Targets) == 0 {
+				tg.Targets = nil
+			}
+			m[tg.Source] = tg
+		}
+		return m
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		fullA, errA := decodeFile(name, []byte(a))
+		tgsA, nA, elemsA, err := decodeChanged(name, []byte(a), nil)
+		if (err == nil) != (errA == nil) {
+			t.Fatalf("first read: error %v, full decode's %v", err, errA)
+		}
+		if err != nil {
+			return
+		}
+		if nA != len(fullA) || !reflect.DeepEqual(norm(tgsA), norm(fullA)) {
+			t.Fatalf("first read: %d groups %v, full decode %v", nA, tgsA, fullA)
+		}
+		fullB, errB := decodeFile(name, []byte(b))
+		tgsB, nB, _, err := decodeChanged(name, []byte(b), elemsA)
+		if (err == nil) != (errB == nil) {
+			t.Fatalf("second read: error %v, full decode's %v", err, errB)
+		}
+		if err != nil {
+			return
+		}
+		state := norm(tgsA)
+		for src, tg := range norm(tgsB) {
+			state[src] = tg
+		}
+		for i := nB; i < nA; i++ {
+			delete(state, fileSource(name, i))
+		}
+		if want := norm(fullB); nB != len(fullB) || !reflect.DeepEqual(state, want) {
+			t.Fatalf("after the second read: %d groups\n%v\nfull decode:\n%v", nB, state, want)
 		}
 	})
 }

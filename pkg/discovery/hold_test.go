@@ -151,3 +151,30 @@ func TestHoldIgnoresUpdatesOlderThanTheConfiguration(t *testing.T) {
 		return got["new:1"] && !got["old:1"] && !got["stale:1"]
 	})
 }
+
+// Before readiness nothing is served, so the first load reaches the sink as one batch once every provider has
+// reported, not one batch per provider (each of which the allocator would allocate and encode for no reader).
+func TestFirstLoadIsOneBatch(t *testing.T) {
+	d, rec := startDiscovery(t, time.Hour)
+	p1, p2 := newFeed("p1"), newFeed("p2")
+	if err := d.ApplyConfig(withSD(t, "scrape_configs:\n- job_name: web\n", p1, p2)); err != nil {
+		t.Fatal(err)
+	}
+	rec.mu.Lock()
+	registered := rec.changes
+	rec.mu.Unlock()
+	p1.send(t, group("g1", nil, ls("__address__", "a:1")))
+	stays(t, "no batch while p2 has not reported", 5*DefaultFlushInterval, func() bool {
+		rec.mu.Lock()
+		defer rec.mu.Unlock()
+		return rec.changes == registered
+	})
+	p2.send(t, group("g2", nil, ls("__address__", "b:1")))
+	waitFor(t, "readiness", d.Ready)
+	waitFor(t, "both targets", func() bool { got := rec.addresses("web"); return got["a:1"] && got["b:1"] })
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if n := rec.changes - registered; n != 1 {
+		t.Errorf("first load reached the sink in %d job changes, want 1", n)
+	}
+}

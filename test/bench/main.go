@@ -28,6 +28,7 @@ type options struct {
 	idle       time.Duration
 	load       time.Duration
 	tags       string
+	memlimit   string
 }
 
 func main() {
@@ -41,6 +42,7 @@ func main() {
 	flag.DurationVar(&o.idle, "idle", 20*time.Second, "idle period measured after ready")
 	flag.DurationVar(&o.load, "load", 5*time.Second, "duration of the http_sd load phase")
 	flag.StringVar(&o.tags, "tags", "", "build tags for the target allocator (sd_minimal: no cloud SD mechanisms)")
+	flag.StringVar(&o.memlimit, "memlimit", "", "GOMEMLIMIT of the TA, as the TA derives it from a container's memory limit (e.g. 2GiB); none by default")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)

@@ -148,7 +148,8 @@ func (t *ta) metrics() (allocMetrics, error) {
 			m.assigned += int(v)
 		case strings.HasPrefix(name, "opentelemetry_allocator_collectors_allocatable{"):
 			m.collectors = int(v)
-		case name == "opentelemetry_allocator_generation":
+		case name == "targetallocator_generation", name == "opentelemetry_allocator_generation":
+			// The TA's own name; the older one is kept so the bench also measures earlier builds.
 			m.generation = uint64(v)
 		}
 	}
@@ -191,7 +192,7 @@ func freeAddr() (string, error) {
 	return l.Addr().String(), nil
 }
 
-func startTA(bin, kubeconfig, dir string, sc scenario) (*ta, error) {
+func startTA(bin, kubeconfig, dir string, sc scenario, memlimit string) (*ta, error) {
 	cfg := fmt.Sprintf(`collector_selector:
   matchlabels:
     app.kubernetes.io/component: opentelemetry-collector
@@ -212,6 +213,10 @@ config:
 	}
 	cmd := exec.Command(bin, "--config-file="+path, "--listen-addr="+addr, "--kubeconfig="+kubeconfig)
 	cmd.Env = append(os.Environ(), "OTELCOL_NAMESPACE="+collectorNS)
+	if memlimit != "" {
+		// What the TA sets from a container limit (90% of it); the bench runs no container.
+		cmd.Env = append(cmd.Env, "GOMEMLIMIT="+memlimit)
+	}
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
 		return nil, err
@@ -287,7 +292,7 @@ func measure(ctx context.Context, o options, c *cluster, sc scenario, bin, kubec
 	jobs := jobsOf(want)
 	n := total(want)
 	start := time.Now()
-	t, err := startTA(bin, kubeconfig, dir, sc)
+	t, err := startTA(bin, kubeconfig, dir, sc, o.memlimit)
 	if err != nil {
 		return err
 	}
@@ -416,7 +421,13 @@ type report struct {
 
 func (r *report) header(o options, sc scenario) {
 	host, _ := os.Hostname()
-	r.lines = append(r.lines, fmt.Sprintf("# %s, %d collectors, %s, host %s", sc.name(), o.collectors, time.Now().UTC().Format("2006-01-02 15:04 MST"), host))
+	limit := "no GOMEMLIMIT"
+	if o.memlimit != "" {
+		limit = "GOMEMLIMIT " + o.memlimit
+	}
+	load, _ := os.ReadFile("/proc/loadavg")
+	r.lines = append(r.lines, fmt.Sprintf("# %s, %d collectors, %s, %s, host %s, load average %s", sc.name(), o.collectors, limit,
+		time.Now().UTC().Format("2006-01-02 15:04 MST"), host, strings.Join(strings.Fields(string(load))[:3], " ")))
 	r.lines = append(r.lines, "| phase | time | figures |", "| --- | --- | --- |")
 }
 
