@@ -233,7 +233,7 @@ func TestChartValues(t *testing.T) {
 	}
 	// Decoded through JSON, numbers are float64.
 	if r, _, _ := unstructured.NestedFieldNoCopy(d.Object, "spec", "replicas"); r != float64(3) {
-		t.Errorf("replicas %v, want 3", r)
+		t.Errorf("replicas %#v, want 3", r)
 	}
 	containers, _, _ := unstructured.NestedSlice(d.Object, "spec", "template", "spec", "containers")
 	c := containers[0].(map[string]any)
