@@ -57,6 +57,8 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' | grep -v '^generated/')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	go vet $(GO_PACKAGES)
+	@# hack/render (helm, kustomize) is a module of its own, outside ./...
+	cd hack/render && go vet ./...
 
 ## images: static binaries for every platform, then one OCI image layout per binary in bin/oci/<binary>
 ## (multi-platform index, non-root, no docker needed; publish with 'crane push' or 'skopeo copy oci:...')

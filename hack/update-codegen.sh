@@ -37,6 +37,8 @@ rm -rf "$ROOT/manifests/crd"
 go tool controller-gen crd:crdVersions=v1,maxDescLen=400 paths=./apis/... output:crd:artifacts:config=manifests/crd
 # Selectors refuse the reference's v1alpha1 plain label maps instead of pruning them to {} (see the command).
 go run ./hack/crdselectors manifests/crd/opentelemetry.io_opentelemetrycollectors.yaml
+# The Helm chart installs the same CRD from its files/ (a chart cannot read outside its directory).
+cp manifests/crd/opentelemetry.io_opentelemetrycollectors.yaml charts/otelcol-operator/files/
 
 # Test data for the Prometheus CR suites: the monitoring.coreos.com CRDs, generated from the Prometheus Operator's
 # Go types at the version go.mod pins (not copied YAML), so the API server validates monitors exactly as a cluster

@@ -9,7 +9,7 @@ cd "$ROOT"
 tar --exclude=./.git --exclude=./bin -cf - . | tar -C "$TMP" -xf -
 "$TMP/hack/update-codegen.sh" >/dev/null 2>"$TMP/.codegen.log" || { cat "$TMP/.codegen.log" >&2; exit 1; }
 status=0
-for d in apis generated manifests/crd test/crds; do
+for d in apis generated manifests/crd charts/otelcol-operator/files test/crds; do
   if ! diff -ruN "$ROOT/$d" "$TMP/$d" >"$TMP/.diff" 2>&1; then
     echo "verify-codegen: $d is out of date; run hack/update-codegen.sh" >&2
     head -50 "$TMP/.diff" >&2
