@@ -9,6 +9,14 @@ cd "$ROOT"
 MODULE=$(go list -m)
 BOILERPLATE="$ROOT/hack/boilerplate.go.txt"
 
+# apis/ and generated/ are modules of their own. The generators load the types by directory, which the go command
+# resolves only inside the main module or a workspace: generate inside a throwaway workspace of the three modules.
+WORK_DIR=$(mktemp -d)
+trap 'rm -rf "$WORK_DIR"' EXIT
+printf 'go %s\n\nuse (\n\t%s\n\t%s/apis\n\t%s/generated\n)\n' "$(go mod edit -json | sed -n 's/.*"Go": "\(.*\)".*/\1/p')" \
+  "$ROOT" "$ROOT" "$ROOT" >"$WORK_DIR/go.work"
+export GOWORK="$WORK_DIR/go.work"
+
 # kube_codegen.sh installs the generator binaries with 'go install' from the code-generator module that go.mod
 # pins; keep them inside the project instead of the user's GOPATH.
 export GOBIN="$ROOT/bin/codegen"
@@ -23,7 +31,9 @@ source "$CODEGEN_DIR/kube_codegen.sh"
 
 kube::codegen::gen_helpers --boilerplate "$BOILERPLATE" "$ROOT/apis"
 
-rm -rf "$ROOT/generated"
+# generated/ is a module of its own (so importers of the clientset do not get this module's dependencies): its
+# go.mod and go.sum are kept, the code is regenerated.
+rm -rf "$ROOT"/generated/{applyconfiguration,clientset,listers,informers}
 mkdir -p "$ROOT"/generated/{applyconfiguration,clientset,listers,informers}
 kube::codegen::gen_client \
   --with-watch \
@@ -34,7 +44,7 @@ kube::codegen::gen_client \
   "$ROOT/apis"
 
 rm -rf "$ROOT/manifests/crd"
-go tool controller-gen crd:crdVersions=v1,maxDescLen=400 paths=./apis/... output:crd:artifacts:config=manifests/crd
+go tool controller-gen crd:crdVersions=v1,maxDescLen=400 paths="$MODULE/apis/..." output:crd:artifacts:config=manifests/crd
 # Selectors refuse the reference's v1alpha1 plain label maps instead of pruning them to {} (see the command).
 go run ./hack/crdselectors manifests/crd/opentelemetry.io_opentelemetrycollectors.yaml
 # The Helm chart installs the same CRD from its files/ (a chart cannot read outside its directory).
@@ -49,8 +59,7 @@ go tool controller-gen crd paths=github.com/prometheus-operator/prometheus-opera
   output:crd:artifacts:config=test/crds/monitoring
 rm -f "$ROOT"/test/crds/monitoring/monitoring.coreos.com_{alertmanagers,prometheuses,prometheusrules,thanosrulers}.yaml
 # ScrapeConfig is the only v1alpha1 kind the target allocator watches.
-V1ALPHA1_CRDS=$(mktemp -d)
-trap 'rm -rf "$V1ALPHA1_CRDS"' EXIT
+V1ALPHA1_CRDS="$WORK_DIR/v1alpha1-crds"
 go tool controller-gen crd paths=github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1alpha1/... \
   output:crd:artifacts:config="$V1ALPHA1_CRDS"
 cp "$V1ALPHA1_CRDS/monitoring.coreos.com_scrapeconfigs.yaml" "$ROOT/test/crds/monitoring/"
