@@ -21,6 +21,9 @@ type Allocator struct {
 	mu   sync.Mutex // serialises Apply and SetCollectors; guards st
 	st   *state
 	snap atomic.Pointer[Snapshot]
+	// intervals holds the refresh interval each collector announced, by name (time.Duration). It is written on
+	// the request path, so it has its own synchronisation.
+	intervals sync.Map
 }
 
 // state is the allocator's mutable working state, touched only under Allocator.mu.
@@ -33,11 +36,12 @@ type state struct {
 	changed      bool                 // something visible changed since the last publish
 	durations    [2]durationHistogram // by method: methodSetTargets, methodSetCollectors
 	prev         *Snapshot
+	handoffState
 }
 
 // New returns an allocator using the named strategy ("" means consistent-hashing); fallbackStrategy is used by
 // per-node for targets without a node ("" for none). An unknown name is an error naming it and the valid ones.
-func New(strategy, fallbackStrategy string) (*Allocator, error) {
+func New(strategy, fallbackStrategy string, opts ...Option) (*Allocator, error) {
 	st, err := newStrategy(strategy, fallbackStrategy)
 	if err != nil {
 		return nil, err
@@ -51,6 +55,12 @@ func New(strategy, fallbackStrategy string) (*Allocator, error) {
 		jobs:         map[string]*job{},
 		colls:        newCollectorSet(),
 	}}
+	a.st.now = time.Now
+	a.st.refresh = a.refreshOf
+	a.st.wake = make(chan struct{}, 1)
+	for _, o := range opts {
+		o(a)
+	}
 	a.snap.Store(a.st.publish())
 	return a, nil
 }
@@ -69,8 +79,14 @@ func (a *Allocator) Apply(changes ...target.JobChange) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	start := time.Now()
+	var touched []*job
 	for _, ch := range changes {
-		a.st.apply(ch)
+		if j := a.st.apply(ch); j != nil && len(j.holds) > 0 {
+			touched = append(touched, j)
+		}
+	}
+	if a.st.stash != nil || len(touched) > 0 {
+		a.st.finishOp(touched)
 	}
 	a.publish(start, methodSetTargets)
 }
@@ -81,23 +97,28 @@ func (a *Allocator) SetCollectors(cs []target.Collector) {
 	defer a.mu.Unlock()
 	start := time.Now()
 	a.st.setCollectors(cs)
+	a.dropIntervals()
 	a.publish(start, methodSetCollectors)
 }
 
 // publish builds and stores the next snapshot. The duration observed includes the rebuild of the responses,
-// which is part of the cost of a change; the snapshot carries it because it is not visible yet.
+// which is part of the cost of a change; the snapshot carries it because it is not visible yet. A method of -1
+// (a handoff's end) is not timed.
 func (a *Allocator) publish(start time.Time, method int) {
 	prev := a.st.prev
 	snap := a.st.publish()
 	if snap == prev {
 		return
 	}
-	a.st.durations[method].observe(time.Since(start))
+	if method >= 0 {
+		a.st.durations[method].observe(time.Since(start))
+	}
 	snap.durations = a.st.durations
 	a.snap.Store(snap)
 }
 
-func (s *state) apply(ch target.JobChange) {
+// apply applies one job change and returns the job it changed (nil when the job was deleted).
+func (s *state) apply(ch target.JobChange) *job {
 	j := s.jobs[ch.Job]
 	if ch.Delete {
 		if j != nil {
@@ -106,10 +127,14 @@ func (s *state) apply(ch target.JobChange) {
 					s.colls.all[c].total--
 				}
 			}
+			for range j.holds {
+				s.stats.end(outcomeReturned, 0)
+			}
 			delete(s.jobs, ch.Job)
+			delete(s.stash, j)
 			s.changed = true
 		}
-		return
+		return nil
 	}
 	if j == nil {
 		j = newJob(ch.Job)
@@ -185,6 +210,7 @@ func (s *state) apply(ch target.JobChange) {
 	if len(pending) > 0 && len(s.colls.live.ids) > 0 {
 		s.strategy.place(s, j, pending)
 	}
+	return j
 }
 
 // dedupe drops repeated positions, keeping first-seen order.
@@ -201,12 +227,15 @@ func dedupe(pos []int32) []int32 {
 }
 
 func (s *state) setCollectors(cs []target.Collector) {
-	added, removed, changed := s.colls.replace(cs)
-	if !changed {
+	live, draining := splitDraining(cs, s.handoff.Enabled)
+	added, removed, changed := s.colls.replace(live)
+	// Collectors that left but are draining keep their ids and serve as holders; drained ones are gone now.
+	gone, drainChanged := s.colls.setDraining(draining, removed)
+	if !changed && !drainChanged {
 		return // an informer resync with nothing new publishes nothing
 	}
 	s.changed = true
-	if len(added) == 0 && len(removed) == 0 {
+	if len(added) == 0 && len(removed) == 0 && len(gone) == 0 {
 		return // a pod IP changed: the snapshot shows it, no target moves
 	}
 	for _, j := range s.jobs {
@@ -230,7 +259,14 @@ func (s *state) setCollectors(cs []target.Collector) {
 		if len(orphans) > 0 && len(s.colls.live.ids) > 0 {
 			s.strategy.place(s, j, orphans)
 		}
-		for _, c := range removed {
+	}
+	s.finishOp(nil)
+	released := append(gone, removed...)
+	for _, j := range s.jobs {
+		for _, c := range released {
+			if s.colls.isServing(c) {
+				continue // draining: its response is rebuilt with the targets it holds
+			}
 			if _, ok := j.pairs[c]; ok {
 				delete(j.pairs, c)
 				j.view = nil
@@ -238,7 +274,29 @@ func (s *state) setCollectors(cs []target.Collector) {
 			delete(j.dirty, c)
 		}
 	}
-	s.colls.release(removed)
+	var free []int32
+	for _, c := range released {
+		if !s.colls.isServing(c) {
+			free = append(free, c)
+		}
+	}
+	s.colls.release(free)
+}
+
+// splitDraining separates live collectors from draining ones; without handoff, draining ones are dropped, as
+// they hold nothing.
+func splitDraining(cs []target.Collector, handoff bool) (live, draining []target.Collector) {
+	for _, c := range cs {
+		if !c.Draining {
+			live = append(live, c)
+		} else if handoff {
+			draining = append(draining, c)
+		}
+	}
+	if live == nil {
+		live = []target.Collector{}
+	}
+	return live, draining
 }
 
 // assign moves the target at p of j to collector c (-1: unassigned), keeping every count and the dirty set
@@ -252,6 +310,13 @@ func (s *state) assign(j *job, p int32, c int32) {
 	s.growCounts(j)
 	s.changed = true
 	j.view = nil
+	if s.handoff.Enabled {
+		h := sl.t.Hash
+		if c < 0 && old >= 0 {
+			s.unassigning(j, h, old)
+		}
+		defer s.moved(j, h, old, c)
+	}
 	if old >= 0 {
 		j.counts[old]--
 		s.colls.all[old].total--

@@ -12,9 +12,11 @@ import (
 // so a collector costs a few bytes per job instead of a map entry keyed by its name.
 type collector struct {
 	target.Collector
-	seed  uint64 // rendezvous seed, derived from the name only, so replicas agree
-	live  bool
-	total int // targets of all jobs
+	seed uint64 // rendezvous seed, derived from the name only, so replicas agree
+	live bool
+	// draining: out of the live set, but terminating pods still serve the targets they hold during a handoff.
+	draining bool
+	total    int // targets of all jobs
 }
 
 // group is a set of live collectors in name order, with their seeds side by side for the rendezvous loop.
@@ -37,10 +39,12 @@ type collectorSet struct {
 	live   group             // live collectors in name order
 	rank   []int32           // by id: position in live, -1 when not live
 	byNode map[string]*group // live collectors per node, in name order
+	// drainers are the draining collectors by name; their ids are not reused until they are gone.
+	drainers map[string]int32
 }
 
 func newCollectorSet() collectorSet {
-	return collectorSet{byName: map[string]int32{}, byNode: map[string]*group{}}
+	return collectorSet{byName: map[string]int32{}, byNode: map[string]*group{}, drainers: map[string]int32{}}
 }
 
 // seedOf hashes a collector name into its rendezvous seed.
@@ -133,3 +137,40 @@ func (c *collectorSet) release(ids []int32) {
 
 // isLive reports whether id names a live collector; -1 (unassigned) is not live.
 func (c *collectorSet) isLive(id int32) bool { return id >= 0 && c.all[id].live }
+
+// isServing reports whether id names a collector whose response is served: live or draining.
+func (c *collectorSet) isServing(id int32) bool {
+	return id >= 0 && (c.all[id].live || c.all[id].draining)
+}
+
+func (c *collectorSet) isDrainingName(name string) bool { _, ok := c.drainers[name]; return ok }
+
+// setDraining records which collectors are draining. A collector that just left the live set (in removed) and
+// is in draining becomes a drainer; a drainer no longer listed, or whose name is live again (a new pod of the
+// same name), is gone and returned for release. A draining pod that was never live is ignored: it holds
+// nothing.
+func (c *collectorSet) setDraining(draining []target.Collector, removed []int32) (gone []int32, changed bool) {
+	want := make(map[string]bool, len(draining))
+	for _, d := range draining {
+		want[d.Name] = true
+	}
+	for name, id := range c.drainers {
+		if _, live := c.byName[name]; want[name] && !live {
+			continue
+		}
+		c.all[id].draining = false
+		delete(c.drainers, name)
+		gone = append(gone, id)
+		changed = true
+	}
+	for _, id := range removed {
+		name := c.all[id].Name
+		if _, live := c.byName[name]; want[name] && !live {
+			c.all[id].draining = true
+			c.drainers[name] = id
+			changed = true
+		}
+	}
+	slices.Sort(gone)
+	return gone, changed
+}

@@ -20,6 +20,8 @@ type job struct {
 	dirty map[int32]struct{}
 	// pairs holds the responses built so far, by collector id; the snapshot shares them.
 	pairs map[int32]*pair
+	// holds are the moved targets, by hash, that their previous collector still serves (handoff.go).
+	holds map[uint64]hold
 	// view is the published, immutable view of this job; nil until first published or after a change.
 	view *jobView
 	// nodelessLogged is set once per-node has logged that the job has targets without a node, so a job whose

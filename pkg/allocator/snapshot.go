@@ -26,6 +26,10 @@ type Snapshot struct {
 	collTotals map[string]int
 	unassigned int
 	durations  [2]durationHistogram
+	// draining are the terminating collectors still served the targets they hold.
+	draining map[string]struct{}
+	held     int // targets held by a previous collector
+	handoff  handoffStats
 }
 
 // jobView is the published, immutable state of one job; a snapshot shares the views of unchanged jobs with
@@ -34,6 +38,8 @@ type jobView struct {
 	total      int
 	unassigned int
 	byColl     map[string]*pair
+	// awaiting maps each collector whose fetch would end holds to the lowest generation that does.
+	awaiting map[string]uint64
 }
 
 // pair is the response of one (job, collector) pair. It is rebuilt, never changed, when the pair's targets change.
@@ -58,8 +64,18 @@ func (s *Snapshot) HasJob(job string) bool { _, ok := s.jobs[job]; return ok }
 // Collectors returns the live collectors, sorted by name.
 func (s *Snapshot) Collectors() []target.Collector { return s.collectors }
 
-// HasCollector reports whether name is a live collector.
-func (s *Snapshot) HasCollector(name string) bool { _, ok := s.collTotals[name]; return ok }
+// HasCollector reports whether name is a collector the TA answers: a live one, or a draining one that still
+// holds targets during a handoff.
+func (s *Snapshot) HasCollector(name string) bool {
+	if _, ok := s.collTotals[name]; ok {
+		return true
+	}
+	_, ok := s.draining[name]
+	return ok
+}
+
+// IsLive reports whether name is a live collector (not draining).
+func (s *Snapshot) IsLive(name string) bool { _, ok := s.collTotals[name]; return ok }
 
 // Unassigned counts targets of all jobs that have no collector (none live, or per-node found none).
 func (s *Snapshot) Unassigned() int { return s.unassigned }
@@ -143,6 +159,7 @@ func (s *state) publish() *Snapshot {
 		jobs:       make(map[string]*jobView, len(s.jobs)),
 		collTotals: make(map[string]int, len(s.colls.live.ids)),
 		durations:  s.durations,
+		handoff:    s.stats,
 	}
 	s.rebuildDirty()
 	for name, j := range s.jobs {
@@ -151,8 +168,21 @@ func (s *state) publish() *Snapshot {
 			for c, p := range j.pairs {
 				v.byColl[s.colls.all[c].Name] = p
 			}
+			for _, hd := range j.holds {
+				if hd.owner < 0 {
+					continue
+				}
+				if v.awaiting == nil {
+					v.awaiting = map[string]uint64{}
+				}
+				owner := s.colls.all[hd.owner].Name
+				if g, ok := v.awaiting[owner]; !ok || hd.gen < g {
+					v.awaiting[owner] = hd.gen
+				}
+			}
 			j.view = v
 		}
+		snap.held += len(j.holds)
 		snap.jobs[name] = j.view
 		snap.jobNames = append(snap.jobNames, name)
 		snap.unassigned += j.unassigned
@@ -162,6 +192,12 @@ func (s *state) publish() *Snapshot {
 		c := &s.colls.all[id]
 		snap.collectors = append(snap.collectors, c.Collector)
 		snap.collTotals[c.Name] = c.total
+	}
+	if len(s.colls.drainers) > 0 {
+		snap.draining = make(map[string]struct{}, len(s.colls.drainers))
+		for name := range s.colls.drainers {
+			snap.draining[name] = struct{}{}
+		}
 	}
 	s.prev = snap
 	return snap
@@ -210,13 +246,21 @@ func (s *state) rebuildDirty() {
 func (s *state) rebuild(j *job) {
 	lists := make(map[int32][]*target.Target, len(j.dirty))
 	for c := range j.dirty {
-		if s.colls.isLive(c) {
+		if s.colls.isServing(c) {
 			lists[c] = make([]*target.Target, 0, j.counts[c])
 		}
 	}
 	for i := range j.slots {
 		if l, ok := lists[j.slots[i].coll]; ok {
 			lists[j.slots[i].coll] = append(l, j.slots[i].t)
+		}
+	}
+	// A held target is served by its holders too; a holder is never its owner (finishOp sees to it).
+	for h, hd := range j.holds {
+		for _, c := range hd.holders {
+			if l, ok := lists[c]; ok {
+				lists[c] = append(l, j.slots[j.pos[h]].t)
+			}
 		}
 	}
 	for c := range j.dirty {

@@ -46,12 +46,16 @@ type JobChange struct {
 	Delete bool
 }
 
-// Collector is one live collector pod that may receive targets.
+// Collector is one collector pod: live (it may receive targets) or, with Draining, terminating.
 type Collector struct {
 	// Name is the pod name, which is also the collector id in collector_id=...
 	Name string
 	// Node is the node the pod runs on (spec.nodeName).
 	Node string
-	// PodIP is status.podIP; it lets the server recognise a collector whose id placeholder did not expand.
+	// PodIP is status.podIP; it lets the server recognise a collector whose id placeholder did not expand, and
+	// tells a collector's own fetch from someone else's asking in its name.
 	PodIP string
+	// Draining marks a pod that is terminating but still running: it gets no targets, and under make-before-break
+	// handoff it keeps being served the targets it had until their new owners have fetched them.
+	Draining bool
 }
