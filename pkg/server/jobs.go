@@ -54,7 +54,7 @@ func (s *Server) targets(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.fetches.record(snap, name, job, time.Now())
-	writeJSON(w, snap.Response(job, name))
+	s.writeTargets(w, r, snap, job, name)
 }
 
 // jobName decodes the {job} segment from the raw path with url.QueryUnescape, the inverse of the

@@ -124,7 +124,8 @@ func registerMetrics(reg prometheus.Registerer, snapshot func() *allocator.Snaps
 		Name: "opentelemetry_allocator_http_duration_seconds",
 		Help: "Duration of received HTTP requests.",
 	}, []string{"path"})
-	for _, c := range []prometheus.Collector{d, ref, snapshotCollector{snapshot: snapshot}, ids.counterV,
+	for _, c := range []prometheus.Collector{d, ref, snapshotCollector{snapshot: snapshot},
+		handoffCollector{snapshot: snapshot}, ids.counterV,
 		fallbackCollector{snapshot: snapshot, ids: ids}} {
 		if err := reg.Register(c); err != nil {
 			return nil, err

@@ -10,6 +10,7 @@ package server
 import (
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -46,6 +47,10 @@ type Options struct {
 	Dropped func(job string, match func(item []byte) bool, limit int) ([]DroppedEntry, bool)
 	// Pprof serves /debug/pprof/.
 	Pprof bool
+	// Fetched is told of every http_sd response written to a live collector from its own pod IP: the job, the
+	// collector, the generation of the snapshot served and the refresh interval the request announced (0: none).
+	// The allocator's ObserveFetch ends the handoffs that waited for it. Nil: nothing is told.
+	Fetched func(job, collector string, generation uint64, refresh time.Duration)
 }
 
 // Server is the TA's HTTP handler.
