@@ -58,7 +58,13 @@ func run(ctx context.Context, o *options) error {
 	registry := prometheus.NewRegistry()
 	registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
-	alloc, err := allocator.New(cfg.AllocationStrategy, cfg.AllocationFallbackStrategy)
+	handoff := cfg.Handoff.Mode == taconfig.HandoffMakeBeforeBreak
+	var allocOpts []allocator.Option
+	if handoff {
+		allocOpts = append(allocOpts, allocator.WithHandoff(allocator.Handoff{Enabled: true, Margin: cfg.Handoff.Margin,
+			DefaultRefreshInterval: cfg.Handoff.DefaultRefreshInterval, MaxHold: cfg.Handoff.MaxHold}))
+	}
+	alloc, err := allocator.New(cfg.AllocationStrategy, cfg.AllocationFallbackStrategy, allocOpts...)
 	if err != nil {
 		return err
 	}
@@ -80,9 +86,13 @@ func run(ctx context.Context, o *options) error {
 	if err != nil {
 		return err
 	}
+	if handoff {
+		watcher.ReportDraining() // terminating collectors keep their targets until the new owners fetched them
+	}
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	go alloc.RunHandoff(ctx)
 	disc, err := discovery.New(ctx, discovery.Options{
 		Registerer: registry,
 		Sink: func(changes []target.JobChange) {
@@ -137,6 +147,7 @@ func run(ctx context.Context, o *options) error {
 		ReadyChecks:   checks,
 		Registerer:    registry,
 		Gatherer:      registry,
+		Fetched:       alloc.ObserveFetch,
 	})
 	if err != nil {
 		return err
@@ -154,6 +165,7 @@ func run(ctx context.Context, o *options) error {
 			ScrapeConfig:  jobs.scrapeConfig,
 			ReadyChecks:   checks,
 			Gatherer:      registry,
+			Fetched:       alloc.ObserveFetch,
 		})
 		if err != nil {
 			return err

@@ -28,6 +28,9 @@ type Watcher struct {
 	onChange func([]target.Collector)
 	reg      cache.ResourceEventHandlerRegistration
 
+	// draining: report terminating members with Collector.Draining instead of dropping them (ReportDraining).
+	draining bool
+
 	mu      sync.Mutex
 	pods    map[string]*podState
 	last    []target.Collector
@@ -40,6 +43,8 @@ type Watcher struct {
 type podState struct {
 	collector target.Collector
 	member    bool
+	// draining: a member whose pod is terminating but still running; reported with Draining when asked for.
+	draining bool
 	// timer runs while a member is not ready; when it fires, the member drops out. gen tells a stale firing from
 	// the current one.
 	timer clock.Timer
@@ -104,6 +109,11 @@ func (w *Watcher) Run(ctx context.Context) error {
 	return nil
 }
 
+// ReportDraining makes the watcher report a member whose pod starts terminating (deletionTimestamp set, still
+// Running) as Draining until the pod is gone, instead of dropping it at once: under make-before-break handoff
+// it keeps serving its targets until their new owners have fetched them. Call before Run.
+func (w *Watcher) ReportDraining() { w.draining = true }
+
 // HasSynced reports whether the first collector set has been published.
 func (w *Watcher) HasSynced() bool {
 	return w.synced.Load()
@@ -134,10 +144,14 @@ func (w *Watcher) update(obj any) {
 	switch {
 	case h == gone:
 		w.stopTimer(ps)
+		// A member that starts terminating while running drains; one that was not a member holds nothing.
+		ps.draining = w.draining && (ps.member || ps.draining) && pod.DeletionTimestamp != nil &&
+			pod.Status.Phase == corev1.PodRunning
 		ps.member = false
 	case w.grace == 0 || h == healthy:
 		w.stopTimer(ps)
 		ps.member = true
+		ps.draining = false
 	case ps.member && ps.timer == nil:
 		// A member turned not ready: it keeps its targets for the grace period.
 		ps.gen++
@@ -192,8 +206,13 @@ func (w *Watcher) publishLocked() {
 	}
 	next := make([]target.Collector, 0, len(w.pods))
 	for _, ps := range w.pods {
-		if ps.member {
+		switch {
+		case ps.member:
 			next = append(next, ps.collector)
+		case ps.draining:
+			c := ps.collector
+			c.Draining = true
+			next = append(next, c)
 		}
 	}
 	slices.SortFunc(next, func(a, b target.Collector) int { return strings.Compare(a.Name, b.Name) })

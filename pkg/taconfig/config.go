@@ -30,6 +30,13 @@ const (
 	DefaultPrometheusCRScrapeInterval   = model.Duration(30 * time.Second)
 )
 
+// Handoff defaults: Prometheus' http_sd refresh default is 60 s; a hold never lasts longer than 10 minutes.
+const (
+	DefaultHandoffMargin          = 5 * time.Second
+	DefaultHandoffRefreshInterval = 60 * time.Second
+	DefaultHandoffMaxHold         = 10 * time.Minute
+)
+
 // Config is the TA configuration file.
 type Config struct {
 	ListenAddr string
@@ -47,6 +54,8 @@ type Config struct {
 	PrometheusCR                 PrometheusCR
 	HTTPS                        HTTPS
 	AllowInsecureAuthSecrets     bool
+	// Handoff is this TA's make-before-break handoff of moved targets (handoff:, not in the reference).
+	Handoff Handoff
 	// Telemetry is the reference's OTLP push of the TA's own metrics. It is parsed so that files written for the
 	// reference load, and reported by NotApplicable: this TA's metrics are scraped from /metrics.
 	Telemetry Telemetry
@@ -96,6 +105,23 @@ type PrometheusCR struct {
 	DenyFSAccessThroughSMs bool
 }
 
+// Handoff modes.
+const (
+	// HandoffMakeBeforeBreak keeps a moved target with its previous collectors until its new owner fetched it.
+	HandoffMakeBeforeBreak = "make-before-break"
+	// HandoffImmediate moves targets in one step: the old owner drops it at its next poll, the new one picks it
+	// up at its own. For backends that reject the same series from two writers during the overlap.
+	HandoffImmediate = "immediate"
+)
+
+// Handoff configures how moved targets are handed over (allocator.Handoff).
+type Handoff struct {
+	Mode                   string
+	Margin                 time.Duration
+	DefaultRefreshInterval time.Duration
+	MaxHold                time.Duration
+}
+
 // HTTPS configures the mTLS listener that may serve secrets.
 type HTTPS struct {
 	Enabled         bool
@@ -133,5 +159,7 @@ func defaults() *Config {
 			DenyFSAccessThroughSMs:          true,
 		},
 		HTTPS: HTTPS{ListenAddr: DefaultHTTPSListenAddr},
+		Handoff: Handoff{Mode: HandoffMakeBeforeBreak, Margin: DefaultHandoffMargin,
+			DefaultRefreshInterval: DefaultHandoffRefreshInterval, MaxHold: DefaultHandoffMaxHold},
 	}
 }

@@ -80,6 +80,24 @@ func parse(path string, data []byte) (*Config, error) {
 			return decode(val, &c.AllowInsecureAuthSecrets)
 		case "telemetry":
 			return parseTelemetry(val, &c.Telemetry)
+		case "handoff":
+			return parseHandoff(val, &c.Handoff)
+		}
+		return unknownKey(key)
+	})
+}
+
+func parseHandoff(n *yaml.Node, h *Handoff) error {
+	return eachKey(n, func(key, val *yaml.Node, _ int) error {
+		switch key.Value {
+		case "mode":
+			return decode(val, &h.Mode)
+		case "margin":
+			return decode(val, &h.Margin)
+		case "default_refresh_interval":
+			return decode(val, &h.DefaultRefreshInterval)
+		case "max_hold":
+			return decode(val, &h.MaxHold)
 		}
 		return unknownKey(key)
 	})

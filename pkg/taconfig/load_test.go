@@ -44,6 +44,11 @@ https:
   ca_file_path: /tls/ca.crt
   tls_cert_file_path: /tls/tls.crt
   tls_key_file_path: /tls/tls.key
+handoff:
+  mode: immediate
+  margin: 2s
+  default_refresh_interval: 30s
+  max_hold: 2m
 config:
   global:
     scrape_interval: 20s
@@ -83,7 +88,8 @@ func TestParseFull(t *testing.T) {
 			ServiceDiscoveryRole:            monitoringv1.EndpointSliceRole,
 			DenyFSAccessThroughSMs:          true,
 		},
-		HTTPS: HTTPS{Enabled: true, ListenAddr: ":8443", CAFilePath: "/tls/ca.crt", TLSCertFilePath: "/tls/tls.crt", TLSKeyFilePath: "/tls/tls.key"},
+		HTTPS:   HTTPS{Enabled: true, ListenAddr: ":8443", CAFilePath: "/tls/ca.crt", TLSCertFilePath: "/tls/tls.crt", TLSKeyFilePath: "/tls/tls.key"},
+		Handoff: Handoff{Mode: HandoffImmediate, Margin: 2 * time.Second, DefaultRefreshInterval: 30 * time.Second, MaxHold: 2 * time.Minute},
 	}
 	if d := cmp.Diff(want, c, cmp.FilterPath(func(p cmp.Path) bool { return p.String() == "PromConfig" }, cmp.Ignore())); d != "" {
 		t.Errorf("config (-want +got):\n%s", d)
@@ -137,6 +143,10 @@ func TestParseErrors(t *testing.T) {
 		{"allow and deny", ok + "prometheus_cr:\n  allow_namespaces: [a]\n  deny_namespaces: [b]\n", []string{"mutually exclusive"}},
 		{"bad selector operator", ok + "collector_selector:\n  matchExpressions:\n  - {key: a, operator: Near}\n", []string{"invalid label selector"}},
 		{"https without cert", ok + "https:\n  enabled: true\n", []string{"tls_cert_file_path"}},
+		{"bad handoff mode", ok + "handoff:\n  mode: eventually\n", []string{`handoff.mode "eventually"`}},
+		{"negative handoff margin", ok + "handoff:\n  margin: -1s\n", []string{"handoff: margin must not be negative"}},
+		{"zero max hold", ok + "handoff:\n  max_hold: 0s\n", []string{"max_hold must be positive"}},
+		{"unknown handoff key", ok + "handoff:\n  grace: 1s\n", []string{"line 6", `unknown key "grace"`}},
 		{"not a mapping", "- a\n", []string{"must be a mapping"}},
 		{"bad yaml", "a: [\n", []string{"ta.yaml"}},
 	}

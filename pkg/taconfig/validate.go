@@ -23,6 +23,15 @@ func (c *Config) validate() error {
 	if c.CollectorNotReadyGracePeriod < 0 {
 		errs = append(errs, fmt.Errorf("collector_not_ready_grace_period %v is negative", c.CollectorNotReadyGracePeriod))
 	}
+	switch c.Handoff.Mode {
+	case HandoffMakeBeforeBreak, HandoffImmediate:
+	default:
+		errs = append(errs, fmt.Errorf("handoff.mode %q is not one of %s, %s", c.Handoff.Mode, HandoffMakeBeforeBreak, HandoffImmediate))
+	}
+	if c.Handoff.Margin < 0 || c.Handoff.DefaultRefreshInterval <= 0 || c.Handoff.MaxHold <= 0 {
+		errs = append(errs, fmt.Errorf("handoff: margin must not be negative, default_refresh_interval and max_hold must be positive (got %v, %v, %v)",
+			c.Handoff.Margin, c.Handoff.DefaultRefreshInterval, c.Handoff.MaxHold))
+	}
 	scs, err := c.ScrapeConfigs()
 	if err != nil {
 		errs = append(errs, fmt.Errorf("config: %w", err))
