@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/utils/ptr"
@@ -70,7 +71,7 @@ func podIP(i int) string   { return fmt.Sprintf("127.0.0.%d", 10+i) }
 
 func runScenario(t *testing.T, ns string, nTAs int) {
 	set := loadSettings(t)
-	t.Logf("%s tas=%d interval=%s", set, nTAs, interval)
+	t.Logf("%s tas=%d interval=%s seed=%d", set, nTAs, interval, set.seed)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	kube := kubernetes.NewForConfigOrDie(suite.Config)
@@ -84,6 +85,9 @@ func runScenario(t *testing.T, ns string, nTAs int) {
 		tas = append(tas, suite.StartTA(t, ns, config))
 	}
 
+	// The random phases and delays come from a seed the log shows; HANDOFF_SEED replays them (timing on a
+	// loaded machine still varies).
+	rng := rand.New(rand.NewPCG(set.seed, set.seed))
 	all := targets()
 	rec := newRecorder(all)
 	pollers := map[int]*poller{}
@@ -97,7 +101,7 @@ func runScenario(t *testing.T, ns string, nTAs int) {
 	var phases []string
 	for i := 1; i <= initial; i++ {
 		// A random phase, as collectors started at different times have.
-		d := rand.N(interval)
+		d := randUpTo(rng, interval)
 		phases = append(phases, fmt.Sprintf("%s=%.2fs", podName(i), d.Seconds()))
 		start(i, d)
 	}
@@ -118,10 +122,28 @@ func runScenario(t *testing.T, ns string, nTAs int) {
 	}
 	settle("initial", []int{1, 2, 3, 4})
 
-	// Scale out: collector 5's pod is created Running and Ready and its collector starts polling with it.
+	// Scale out: collector 5's pod is created Running but not Ready, its collector starts polling at once (and
+	// gets nothing: a pod never ready is no member), and the pod turns Ready after a random part of an interval,
+	// as a readiness probe passing would. The move happens then, at a random point of every collector's cycle;
+	// without the delay it would follow collector 5's first refresh, and the settling wait before it the last
+	// refresh of some other collector, which would bias who polls first. With worst timing the pod turns Ready
+	// right after collector 5's first refresh: every old owner refreshes before collector 5 does again.
 	rec.beginPhase("scale-out")
-	taprocess.CreateCollectorPod(ctx, t, kube, ns, podName(5), podIP(5))
+	created := time.Now()
+	createStartingPod(ctx, t, kube, ns, podName(5), podIP(5))
 	start(5, 0)
+	if set.worst {
+		taprocess.Eventually(t, 10*time.Second, func() error {
+			if n, _ := rec.deliveries(5 - 1); n == 0 {
+				return fmt.Errorf("collector-5 has had no refresh")
+			}
+			return nil
+		})
+	} else {
+		sleep(ctx, randUpTo(rng, interval)-time.Since(created))
+	}
+	markReady(ctx, t, kube, ns, podName(5))
+	ready := time.Since(created)
 	sleep(ctx, 4*interval)
 	settle("after scale-out", []int{1, 2, 3, 4, 5})
 	out := rec.endPhase()
@@ -130,6 +152,21 @@ func runScenario(t *testing.T, ns string, nTAs int) {
 	// collector goes on polling through a preStop delay of two intervals and a second, stops, and the pod is
 	// force-deleted.
 	rec.beginPhase("scale-in")
+	// At a random point of the collectors' cycles, for the same reason as the readiness delay; with worst timing
+	// just before collector 5's refresh, so that it drops its targets before their new owners refresh.
+	offset := randUpTo(rng, interval)
+	if set.worst {
+		_, last := rec.deliveries(5 - 1)
+		next := last.Add(interval - 200*time.Millisecond)
+		for time.Until(next) < 50*time.Millisecond {
+			next = next.Add(interval)
+		}
+		offset = time.Until(next)
+	}
+	sleep(ctx, offset)
+	_, last := rec.deliveries(5 - 1)
+	t.Logf("collector-5 turned ready %.2fs after its pod was created; scale-in began %.2fs after the settled state, %.2fs after collector-5's last refresh",
+		ready.Seconds(), offset.Seconds(), time.Since(last).Seconds())
 	if err := kube.CoreV1().Pods(ns).Delete(ctx, podName(5), metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +185,7 @@ func runScenario(t *testing.T, ns string, nTAs int) {
 	sums := []summary{out.summarize(all), in.summarize(all)}
 	t.Logf("%s tas=%d, %d targets, interval %s:\n%s", set, nTAs, len(all), interval, table(sums))
 	for _, s := range sums {
-		t.Log(s.line(set.mode, nTAs))
+		t.Log(s.line(set.mode, nTAs, set.timing()))
 	}
 
 	// What today's allocator guarantees: a collector joining moves some targets to it (consistent hashing gives
@@ -182,6 +219,43 @@ func runScenario(t *testing.T, ns string, nTAs int) {
 		if s.maxOverlap > bound {
 			t.Errorf("%s: a moved target was in two lists for %.3fs, more than %s", s.phase, s.maxOverlap.Seconds(), bound)
 		}
+	}
+}
+
+// createStartingPod creates a collector pod as a kubelet reports one whose container started: Running with its
+// IP, not Ready yet.
+func createStartingPod(ctx context.Context, t *testing.T, kube kubernetes.Interface, ns, name, ip string) {
+	t.Helper()
+	pod := &corev1.Pod{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, Labels: taprocess.CollectorLabels},
+		Spec: corev1.PodSpec{
+			NodeName:   "node-a",
+			Containers: []corev1.Container{{Name: "main", Image: "example"}},
+		},
+	}
+	created, err := kube.CoreV1().Pods(ns).Create(ctx, pod, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	created.Status = corev1.PodStatus{
+		Phase: corev1.PodRunning, PodIP: ip, PodIPs: []corev1.PodIP{{IP: ip}},
+		Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionFalse, LastTransitionTime: metav1.Now()}},
+	}
+	if _, err := kube.CoreV1().Pods(ns).UpdateStatus(ctx, created, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// markReady turns a starting pod Ready.
+func markReady(ctx context.Context, t *testing.T, kube kubernetes.Interface, ns, name string) {
+	t.Helper()
+	pod, err := kube.CoreV1().Pods(ns).Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pod.Status.Conditions = []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue, LastTransitionTime: metav1.Now()}}
+	if _, err := kube.CoreV1().Pods(ns).UpdateStatus(ctx, pod, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -232,4 +306,9 @@ func sameAnswers(ctx context.Context, tas []string, live []int) error {
 		}
 	}
 	return nil
+}
+
+// randUpTo returns a duration in [0, d).
+func randUpTo(rng *rand.Rand, d time.Duration) time.Duration {
+	return time.Duration(rng.Int64N(int64(d)))
 }

@@ -11,10 +11,18 @@
 //	HANDOFF_EXPECT_NO_GAP 1 (or true) also asserts the make-before-break guarantees: no moved target is ever in
 //	                      no live list, and none is in two lists longer than the bound the handoff allows. It
 //	                      is not asserted when the fragment sets mode: immediate.
+//	HANDOFF_TIMING        random (the default): the scale-out's pod turns Ready, and the scale-in starts, at a
+//	                      random point of the collectors' refresh cycles, so the figures are those of a typical
+//	                      move and vary from run to run. worst: both come when they hurt most without a handoff
+//	                      (Ready right after the joining collector refreshed, the delete right before the
+//	                      leaving one refreshes), so that today's allocator leaves nearly every moved target
+//	                      unscraped for a while and HANDOFF_EXPECT_NO_GAP must fail against it.
+//	HANDOFF_SEED          replays the random phases and delays of a run whose log showed that seed.
 package handoff_test
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"strconv"
 	"testing"
@@ -36,6 +44,11 @@ type settings struct {
 	mode string
 	// expectNoGap turns on the make-before-break assertions.
 	expectNoGap bool
+	// worst times the moves against collector 5's refreshes so that today's allocator leaves every moved target
+	// unscraped for a while; otherwise they come at random points of the collectors' cycles.
+	worst bool
+	// seed drives the collectors' phases and the scenario's random delays.
+	seed uint64
 }
 
 func loadSettings(t *testing.T) settings {
@@ -54,6 +67,21 @@ func loadSettings(t *testing.T) settings {
 			s.mode = f.Handoff.Mode
 		}
 	}
+	switch v := os.Getenv("HANDOFF_TIMING"); v {
+	case "", "random":
+	case "worst":
+		s.worst = true
+	default:
+		t.Fatalf("HANDOFF_TIMING=%q: want random or worst", v)
+	}
+	s.seed = rand.Uint64()
+	if v := os.Getenv("HANDOFF_SEED"); v != "" {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			t.Fatalf("HANDOFF_SEED=%q: %v", v, err)
+		}
+		s.seed = n
+	}
 	if v := os.Getenv("HANDOFF_EXPECT_NO_GAP"); v != "" {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
@@ -66,5 +94,12 @@ func loadSettings(t *testing.T) settings {
 }
 
 func (s settings) String() string {
-	return fmt.Sprintf("mode=%s expect_no_gap=%t", s.mode, s.expectNoGap)
+	return fmt.Sprintf("mode=%s expect_no_gap=%t timing=%s", s.mode, s.expectNoGap, s.timing())
+}
+
+func (s settings) timing() string {
+	if s.worst {
+		return "worst"
+	}
+	return "random"
 }

@@ -34,6 +34,8 @@ type collectorState struct {
 	list    []bool
 	size    int
 	updates int
+	// delivered is when the latest list was delivered.
+	delivered time.Time
 	// dials counts the connections the collector's client opened to each target allocator.
 	dials []int
 	// errors counts failed refreshes the Discoverer logged; lastError is the latest.
@@ -167,6 +169,7 @@ func (r *recorder) update(ci int, addrs []string) {
 		r.unknown[a] = c.name
 	}
 	c.updates++
+	c.delivered = now
 	for i := range next {
 		if next[i] == c.list[i] || !c.live {
 			continue
@@ -178,6 +181,13 @@ func (r *recorder) update(ci int, addrs []string) {
 		}
 	}
 	c.list, c.size = next, size
+}
+
+// deliveries returns how many lists collector ci was delivered and when the latest came.
+func (r *recorder) deliveries(ci int) (int, time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.cols[ci].updates, r.cols[ci].delivered
 }
 
 func (r *recorder) dialed(ci, ta int) {
@@ -355,7 +365,8 @@ func table(sums []summary) string {
 	return b.String()
 }
 
-func (s summary) line(mode string, tas int) string {
-	return fmt.Sprintf("handoff-e2e: mode=%s tas=%d phase=%s moved=%d max_gap=%.3fs overlap=%.3ftarget-s gapped=%d gap=%.3ftarget-s max_overlap=%.3fs",
-		mode, tas, s.phase, s.moved, s.maxGap.Seconds(), s.overlap.Seconds(), s.gapped, s.gapTotal.Seconds(), s.maxOverlap.Seconds())
+// line is the phase's figures on one line for grep: the fields the brief of issue 16 names first, then the rest.
+func (s summary) line(mode string, tas int, timing string) string {
+	return fmt.Sprintf("handoff-e2e: mode=%s tas=%d phase=%s moved=%d max_gap=%.3fs overlap=%.3ftarget-s gapped=%d gap=%.3ftarget-s max_overlap=%.3fs timing=%s",
+		mode, tas, s.phase, s.moved, s.maxGap.Seconds(), s.overlap.Seconds(), s.gapped, s.gapTotal.Seconds(), s.maxOverlap.Seconds(), timing)
 }
