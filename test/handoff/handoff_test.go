@@ -98,6 +98,7 @@ func runScenario(t *testing.T, ns string, nTAs int) {
 		}
 		pollers[i] = startPoller(t, rec, ci, podIP(i), tas, job, podName(i), interval, delay)
 	}
+	begin := time.Now()
 	var phases []string
 	for i := 1; i <= initial; i++ {
 		// A random phase, as collectors started at different times have.
@@ -106,7 +107,12 @@ func runScenario(t *testing.T, ns string, nTAs int) {
 		start(i, d)
 	}
 	t.Logf("poller phases: %s", strings.Join(phases, " "))
-	defer func() { t.Logf("collectors:\n%s", rec.collectorReport()) }()
+	defer func() {
+		t.Logf("collectors:\n%s", rec.collectorReport())
+		if t.Failed() {
+			t.Logf("deliveries (seconds since the first poller started: targets@allocator):\n%s", rec.timelines(begin))
+		}
+	}()
 
 	settle := func(what string, live []int) {
 		t.Helper()
@@ -157,7 +163,7 @@ func runScenario(t *testing.T, ns string, nTAs int) {
 	offset := randUpTo(rng, interval)
 	if set.worst {
 		_, last := rec.deliveries(5 - 1)
-		next := last.Add(interval - 200*time.Millisecond)
+		next := last.Add(interval - 100*time.Millisecond)
 		for time.Until(next) < 50*time.Millisecond {
 			next = next.Add(interval)
 		}
@@ -167,6 +173,7 @@ func runScenario(t *testing.T, ns string, nTAs int) {
 	_, last := rec.deliveries(5 - 1)
 	t.Logf("collector-5 turned ready %.2fs after its pod was created; scale-in began %.2fs after the settled state, %.2fs after collector-5's last refresh",
 		ready.Seconds(), offset.Seconds(), time.Since(last).Seconds())
+	deleted := time.Now()
 	if err := kube.CoreV1().Pods(ns).Delete(ctx, podName(5), metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
@@ -183,6 +190,9 @@ func runScenario(t *testing.T, ns string, nTAs int) {
 	in := rec.endPhase()
 
 	sums := []summary{out.summarize(all), in.summarize(all)}
+	t.Logf("scale-out: %.2fs to %.2fs, collector-5 Ready at %.2fs; scale-in: %.2fs to %.2fs, graceful delete at %.2fs (seconds since the first poller started)",
+		out.start.Sub(begin).Seconds(), out.end.Sub(begin).Seconds(), (created.Add(ready)).Sub(begin).Seconds(),
+		in.start.Sub(begin).Seconds(), in.end.Sub(begin).Seconds(), deleted.Sub(begin).Seconds())
 	t.Logf("%s tas=%d, %d targets, interval %s:\n%s", set, nTAs, len(all), interval, table(sums))
 	for _, s := range sums {
 		t.Log(s.line(set.mode, nTAs, set.timing()))

@@ -36,11 +36,21 @@ type collectorState struct {
 	updates int
 	// delivered is when the latest list was delivered.
 	delivered time.Time
+	// timeline is every delivery: when, how many targets, from which allocator.
+	timeline []delivery
 	// dials counts the connections the collector's client opened to each target allocator.
 	dials []int
 	// errors counts failed refreshes the Discoverer logged; lastError is the latest.
 	errors    int
 	lastError string
+}
+
+type delivery struct {
+	at   time.Time
+	size int
+	// ta is the allocator the latest connection went to: refreshes are sequential, and with several allocators
+	// each opens its own connection, so it is the one that answered.
+	ta int
 }
 
 // phaseStats are the figures of one phase, from a settled state to the next.
@@ -170,6 +180,11 @@ func (r *recorder) update(ci int, addrs []string) {
 	}
 	c.updates++
 	c.delivered = now
+	dials := 0
+	for _, n := range c.dials {
+		dials += n
+	}
+	c.timeline = append(c.timeline, delivery{at: now, size: size, ta: (dials - 1 + len(c.dials)) % len(c.dials)})
 	for i := range next {
 		if next[i] == c.list[i] || !c.live {
 			continue
@@ -304,6 +319,22 @@ func (r *recorder) collectorReport() string {
 		lines = append(lines, l)
 	}
 	return strings.Join(lines, "\n")
+}
+
+// timelines shows every collector's deliveries as seconds since start, size and answering allocator (1-based):
+// what to read when a figure looks wrong.
+func (r *recorder) timelines(start time.Time) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var b strings.Builder
+	for _, c := range r.cols {
+		b.WriteString(c.name + ":")
+		for _, d := range c.timeline {
+			fmt.Fprintf(&b, " %.2f:%d@%d", d.at.Sub(start).Seconds(), d.size, d.ta+1)
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
 }
 
 // summary condenses a phase: moved are the targets whose owner differs before and after; the rest are unmoved.
