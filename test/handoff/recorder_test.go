@@ -26,6 +26,8 @@ type recorder struct {
 	last time.Time
 	// gapFrom is, per target, when it fell out of every live list; zero while some live list holds it.
 	gapFrom []time.Time
+	// now is the clock, replaceable so that the figures can be checked against a scripted history.
+	now func() time.Time
 }
 
 type collectorState struct {
@@ -74,6 +76,7 @@ func newRecorder(targets []string) *recorder {
 		gapFrom: make([]time.Time, len(targets)),
 		unknown: map[string]string{},
 		last:    time.Now(),
+		now:     time.Now,
 	}
 	for i, a := range targets {
 		r.index[a] = i
@@ -133,7 +136,7 @@ func (r *recorder) closeGap(i int, now time.Time) {
 
 // setLive starts or stops counting collector ci's list: a collector's list counts only while its poller runs.
 func (r *recorder) setLive(ci int, live bool) {
-	now := time.Now()
+	now := r.now()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.advance(now)
@@ -156,7 +159,7 @@ func (r *recorder) setLive(ci int, live bool) {
 
 // update replaces collector ci's last-fetched list with the addresses a refresh delivered.
 func (r *recorder) update(ci int, addrs []string) {
-	now := time.Now()
+	now := r.now()
 	next := make([]bool, len(r.targets))
 	size := 0
 	var unknown []string
@@ -271,7 +274,7 @@ func sample(s []string) string {
 
 // beginPhase starts measuring a phase from the current state, which the caller has seen settled.
 func (r *recorder) beginPhase(name string) {
-	now := time.Now()
+	now := r.now()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.advance(now)
@@ -290,7 +293,7 @@ func (r *recorder) beginPhase(name string) {
 
 // endPhase stops measuring and returns the phase's figures; a gap still open counts up to now.
 func (r *recorder) endPhase() *phaseStats {
-	now := time.Now()
+	now := r.now()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.advance(now)
