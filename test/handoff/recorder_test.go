@@ -399,7 +399,8 @@ func table(sums []summary) string {
 	return b.String()
 }
 
-// line is the phase's figures on one line for grep: the fields the brief of issue 16 names first, then the rest.
+// line is the phase's figures on one line for grep: mode, allocators, phase, moved, max_gap and overlap first,
+// in that order, so that scripts can rely on them; the other figures follow.
 func (s summary) line(mode string, tas int, timing string) string {
 	return fmt.Sprintf("handoff-e2e: mode=%s tas=%d phase=%s moved=%d max_gap=%.3fs overlap=%.3ftarget-s gapped=%d gap=%.3ftarget-s max_overlap=%.3fs timing=%s",
 		mode, tas, s.phase, s.moved, s.maxGap.Seconds(), s.overlap.Seconds(), s.gapped, s.gapTotal.Seconds(), s.maxOverlap.Seconds(), timing)
