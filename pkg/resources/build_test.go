@@ -90,6 +90,7 @@ func TestBuildGolden(t *testing.T) {
 	}{
 		{name: "seed", col: seedCollector, opts: testOptions},
 		{name: "deployment-all-fields", col: allFieldsCollector, opts: testOptions},
+		{name: "deployment-ta-replicas", col: replicatedTACollector, opts: testOptions},
 		{name: "statefulset-ta-mtls", col: mtlsCollector, opts: Options{CollectorImage: testOptions.CollectorImage, TargetAllocatorImage: testOptions.TargetAllocatorImage, CollectorIDPlaceholder: "${env:POD_NAME}", TargetAllocatorCertificates: &testCertificates, ServiceMonitorsServed: true}},
 		{
 			name: "deployment-no-ta",

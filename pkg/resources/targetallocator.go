@@ -10,6 +10,7 @@ import (
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/utils/ptr"
 
 	"github.com/otelcol-operator/otelcol-operator/apis/opentelemetry/v1alpha1"
 	"github.com/otelcol-operator/otelcol-operator/pkg/configrewrite"
@@ -176,13 +177,43 @@ func taDeployment(col *v1alpha1.OpenTelemetryCollector, opts Options, config str
 					NodeSelector:              ta.NodeSelector,
 					Tolerations:               ta.Tolerations,
 					Affinity:                  ta.Affinity,
-					TopologySpreadConstraints: ta.TopologySpreadConstraints,
+					TopologySpreadConstraints: taTopologySpread(col),
 					SecurityContext:           podSecurityContext(ta.PodSecurityContext),
 				},
 			},
 		},
 	}
 }
+
+// taTopologySpread is the CR's spread of the TA pods or, when the TA has several replicas and the CR says nothing
+// about their placement (no topologySpreadConstraints, no podAntiAffinity), a default one over nodes and zones:
+// replicas that give the same answers are only worth having when one node or zone going away leaves others.
+// ScheduleAnyway keeps a single-node or zoneless cluster scheduling every replica; pod-template-hash in
+// matchLabelKeys counts each ReplicaSet apart, so a rolling update does not see the old pods as skew. A single
+// replica gets nothing: there is nothing to spread.
+func taTopologySpread(col *v1alpha1.OpenTelemetryCollector) []corev1.TopologySpreadConstraint {
+	ta := col.Spec.TargetAllocator
+	if len(ta.TopologySpreadConstraints) > 0 || (ta.Affinity != nil && ta.Affinity.PodAntiAffinity != nil) {
+		return ta.TopologySpreadConstraints
+	}
+	if *replicas(ta.Replicas) <= 1 {
+		return nil
+	}
+	constraints := make([]corev1.TopologySpreadConstraint, 0, len(taSpreadTopologyKeys))
+	for _, key := range taSpreadTopologyKeys {
+		constraints = append(constraints, corev1.TopologySpreadConstraint{
+			MaxSkew:           1,
+			TopologyKey:       key,
+			WhenUnsatisfiable: corev1.ScheduleAnyway,
+			LabelSelector:     taSelector(col),
+			MatchLabelKeys:    []string{appsv1.DefaultDeploymentUniqueLabelKey},
+		})
+	}
+	return constraints
+}
+
+// taSpreadTopologyKeys are the well-known node labels the default spread of a multi-replica TA uses.
+var taSpreadTopologyKeys = []string{corev1.LabelHostname, corev1.LabelTopologyZone}
 
 func taService(col *v1alpha1.OpenTelemetryCollector, opts Options) *corev1.Service {
 	ports := []corev1.ServicePort{{
@@ -206,12 +237,23 @@ func taService(col *v1alpha1.OpenTelemetryCollector, opts Options) *corev1.Servi
 }
 
 // taPodDisruptionBudget is the CR's budget for the TA pods; by default a drain takes one TA pod at a time, so a
-// multi-replica TA keeps serving.
+// multi-replica TA keeps serving, and a single replica (maxUnavailable 1) never holds a drain up.
+//
+// With several replicas the budget also lets a drain evict TA pods that are not ready (AlwaysAllow): under the
+// API's default (IfHealthyBudget) two crash-looping replicas of three would leave the budget unmet and block
+// every drain of their nodes until they recover, yet a pod that is not ready serves no collector, so evicting it
+// costs nothing. A single replica is left at the default, which with maxUnavailable 1 already evicts it, ready or
+// not.
 func taPodDisruptionBudget(col *v1alpha1.OpenTelemetryCollector) *policyv1.PodDisruptionBudget {
+	ta := col.Spec.TargetAllocator
+	spec := pdbSpec(ta.PodDisruptionBudget, taSelector(col))
+	if *replicas(ta.Replicas) > 1 {
+		spec.UnhealthyPodEvictionPolicy = ptr.To(policyv1.AlwaysAllow)
+	}
 	return &policyv1.PodDisruptionBudget{
 		TypeMeta:   typeMeta("policy/v1", "PodDisruptionBudget"),
 		ObjectMeta: objectMeta(col, ComponentTargetAllocator, TargetAllocatorName(col.Name)),
-		Spec:       pdbSpec(col.Spec.TargetAllocator.PodDisruptionBudget, taSelector(col)),
+		Spec:       spec,
 	}
 }
 

@@ -271,7 +271,10 @@ type TargetAllocatorSpec struct {
 	// +optional
 	Enabled bool `json:"enabled,omitempty"`
 
-	// Replicas of the target allocator. consistent-hashing and per-node give identical answers on every replica.
+	// Replicas of the target allocator. All give the same answers (consistent-hashing and per-node are pure
+	// functions of targets and collectors), so collectors may ask any; least-weighted depends on the order of
+	// events and is refused above 1. Above 1 the operator spreads the pods over nodes and zones unless
+	// topologySpreadConstraints or a podAntiAffinity is set, and lets drains evict unready pods.
 	// +kubebuilder:default=1
 	// +kubebuilder:validation:Minimum=0
 	// +optional
@@ -346,11 +349,14 @@ type TargetAllocatorSpec struct {
 
 	// TopologySpreadConstraints of the target allocator pods. Write their labelSelector against the TA pod labels
 	// (app.kubernetes.io/instance: <namespace>.<name>, app.kubernetes.io/component: opentelemetry-targetallocator).
+	// Empty with replicas above 1 and no podAntiAffinity: kubernetes.io/hostname and topology.kubernetes.io/zone,
+	// maxSkew 1, ScheduleAnyway, matchLabelKeys pod-template-hash.
 	// +optional
 	TopologySpreadConstraints []corev1.TopologySpreadConstraint `json:"topologySpreadConstraints,omitempty"`
 
 	// PodDisruptionBudget of the target allocator pods; nil means maxUnavailable 1, so a drain takes one TA pod at
-	// a time.
+	// a time. With replicas above 1 the budget gets unhealthyPodEvictionPolicy AlwaysAllow: pods that are not
+	// ready serve nothing, and evicting them never waits for the others to recover.
 	// +optional
 	PodDisruptionBudget *PodDisruptionBudgetSpec `json:"podDisruptionBudget,omitempty"`
 

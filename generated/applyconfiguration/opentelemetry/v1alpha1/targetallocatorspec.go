@@ -31,7 +31,10 @@ import (
 type TargetAllocatorSpecApplyConfiguration struct {
 	// Enabled deploys the target allocator and rewrites the collector's prometheus receivers to use it.
 	Enabled *bool `json:"enabled,omitempty"`
-	// Replicas of the target allocator. consistent-hashing and per-node give identical answers on every replica.
+	// Replicas of the target allocator. All give the same answers (consistent-hashing and per-node are pure
+	// functions of targets and collectors), so collectors may ask any; least-weighted depends on the order of
+	// events and is refused above 1. Above 1 the operator spreads the pods over nodes and zones unless
+	// topologySpreadConstraints or a podAntiAffinity is set, and lets drains evict unready pods.
 	Replicas *int32 `json:"replicas,omitempty"`
 	// Image of the target allocator; empty means the operator's default.
 	Image *string `json:"image,omitempty"`
@@ -71,9 +74,12 @@ type TargetAllocatorSpecApplyConfiguration struct {
 	PrometheusCR *PrometheusCRSpecApplyConfiguration `json:"prometheusCR,omitempty"`
 	// TopologySpreadConstraints of the target allocator pods. Write their labelSelector against the TA pod labels
 	// (app.kubernetes.io/instance: <namespace>.<name>, app.kubernetes.io/component: opentelemetry-targetallocator).
+	// Empty with replicas above 1 and no podAntiAffinity: kubernetes.io/hostname and topology.kubernetes.io/zone,
+	// maxSkew 1, ScheduleAnyway, matchLabelKeys pod-template-hash.
 	TopologySpreadConstraints []v1.TopologySpreadConstraint `json:"topologySpreadConstraints,omitempty"`
 	// PodDisruptionBudget of the target allocator pods; nil means maxUnavailable 1, so a drain takes one TA pod at
-	// a time.
+	// a time. With replicas above 1 the budget gets unhealthyPodEvictionPolicy AlwaysAllow: pods that are not
+	// ready serve nothing, and evicting them never waits for the others to recover.
 	PodDisruptionBudget *PodDisruptionBudgetSpecApplyConfiguration `json:"podDisruptionBudget,omitempty"`
 	// LivenessProbe tunes the probe on the target allocator's /livez.
 	LivenessProbe *ProbeSettingsApplyConfiguration `json:"livenessProbe,omitempty"`
