@@ -7,10 +7,11 @@
 // Environment:
 //
 //	HANDOFF_TA_CONFIG     a YAML fragment appended to the target allocator's config file, e.g.
-//	                      $'handoff:\n  mode: immediate'; empty for a binary that knows no handoff section.
-//	HANDOFF_EXPECT_NO_GAP 1 (or true) also asserts the make-before-break guarantees: no moved target is ever in
-//	                      no live list, and none is in two lists longer than the bound the handoff allows. It
-//	                      is not asserted when the fragment sets mode: immediate.
+//	                      $'handoff:\n  mode: immediate' (the behaviour before make-before-break, for the
+//	                      "before" figures); empty: the binary's default, make-before-break.
+//	HANDOFF_EXPECT_NO_GAP true (the default) asserts the make-before-break guarantees: no moved target is ever
+//	                      in no live list, and none is in two lists longer than the bound the handoff allows.
+//	                      0 (or false) only measures. Never asserted when the fragment sets mode: immediate.
 //	HANDOFF_TIMING        random (the default): the scale-out's pod turns Ready, and the scale-in starts, at a
 //	                      random point of the collectors' refresh cycles, so the figures are those of a typical
 //	                      move and vary from run to run. worst: both come when they hurt most without a handoff
@@ -40,7 +41,7 @@ func TestMain(m *testing.M) { os.Exit(taprocess.Run(m, &suite)) }
 type settings struct {
 	// fragment is appended to the target allocator config as is.
 	fragment string
-	// mode is handoff.mode of the fragment, "unset" when it has none (the binary's default applies).
+	// mode is handoff.mode of the fragment, or the binary's default, make-before-break.
 	mode string
 	// expectNoGap turns on the make-before-break assertions.
 	expectNoGap bool
@@ -53,7 +54,7 @@ type settings struct {
 
 func loadSettings(t *testing.T) settings {
 	t.Helper()
-	s := settings{fragment: os.Getenv("HANDOFF_TA_CONFIG"), mode: "unset"}
+	s := settings{fragment: os.Getenv("HANDOFF_TA_CONFIG"), mode: "make-before-break", expectNoGap: true}
 	if s.fragment != "" {
 		var f struct {
 			Handoff struct {
@@ -87,9 +88,10 @@ func loadSettings(t *testing.T) settings {
 		if err != nil {
 			t.Fatalf("HANDOFF_EXPECT_NO_GAP=%q: %v", v, err)
 		}
-		// immediate is today's behaviour by contract: it keeps the gaps, so there is nothing to expect of it.
-		s.expectNoGap = b && s.mode != "immediate"
+		s.expectNoGap = b
 	}
+	// immediate keeps the gaps by contract, so there is nothing to expect of it.
+	s.expectNoGap = s.expectNoGap && s.mode != "immediate"
 	return s
 }
 
