@@ -43,6 +43,12 @@ type harness struct {
 
 func start(t *testing.T, grace time.Duration, pods ...*corev1.Pod) *harness {
 	t.Helper()
+	return startWith(t, grace, false, pods...)
+}
+
+// startWith starts a watcher; draining turns on ReportDraining before Run.
+func startWith(t *testing.T, grace time.Duration, draining bool, pods ...*corev1.Pod) *harness {
+	t.Helper()
 	h := &harness{t: t, kube: fake.NewClientset(), clock: testingclock.NewFakeClock(time.Unix(1000, 0)),
 		updates: make(chan []target.Collector, 100)}
 	for _, p := range pods {
@@ -58,6 +64,9 @@ func start(t *testing.T, grace time.Duration, pods ...*corev1.Pod) *harness {
 	h.watcher, err = New(factory.Core().V1().Pods(), grace, func(cs []target.Collector) { h.updates <- cs }, h.clock)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if draining {
+		h.watcher.ReportDraining()
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -179,6 +188,47 @@ func TestDeletedPodLeaves(t *testing.T) {
 	if err := h.kube.CoreV1().Pods(ns).Delete(context.Background(), "c-0", metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	h.expect("c-1")
+}
+
+// With ReportDraining, a member whose pod starts terminating while running is reported as draining until the
+// pod is gone; a pod that was never a member is not; a terminating pod that stops running leaves.
+func TestTerminatingMemberDrains(t *testing.T) {
+	h := startWith(t, 30*time.Second, true, pod("c-0", "n1", "a", corev1.PodRunning, true),
+		pod("c-1", "n1", "b", corev1.PodRunning, true), pod("c-2", "n1", "c", corev1.PodPending, false))
+	h.expect("c-0", "c-1")
+	terminating := func(name string, phase corev1.PodPhase) {
+		p, err := h.kube.CoreV1().Pods(ns).Get(context.Background(), name, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		now := metav1.Now()
+		p.DeletionTimestamp = &now
+		p.Status.Phase = phase
+		h.update(p)
+	}
+	terminating("c-0", corev1.PodRunning)
+	got := h.next()
+	want := []target.Collector{{Name: "c-0", Node: "n1", PodIP: "a", Draining: true}, {Name: "c-1", Node: "n1", PodIP: "b"}}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Fatalf("after c-0 started terminating (-want +got):\n%s", d)
+	}
+	terminating("c-2", corev1.PodRunning) // never a member: holds nothing, no update
+	h.quiet(200 * time.Millisecond)
+	terminating("c-0", corev1.PodSucceeded) // its collector exited
+	h.expect("c-1")
+}
+
+func TestTerminatingMemberLeavesAtOnceWithoutDraining(t *testing.T) {
+	h := start(t, 30*time.Second, pod("c-0", "n1", "a", corev1.PodRunning, true), pod("c-1", "n1", "b", corev1.PodRunning, true))
+	h.expect("c-0", "c-1")
+	p, err := h.kube.CoreV1().Pods(ns).Get(context.Background(), "c-0", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := metav1.Now()
+	p.DeletionTimestamp = &now
+	h.update(p)
 	h.expect("c-1")
 }
 
