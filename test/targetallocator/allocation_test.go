@@ -90,14 +90,25 @@ func expectedTargets(ns string) map[string][]string {
 	}
 }
 
-// checkUnion polls every collector's URL of every job with Prometheus' http_sd client and returns an error
-// unless each job's union is exactly the expected targets with none served twice.
+// collectorIP is the pod IP the tests give collector-<n>: 127.0.0.(21+n).
+func collectorIP(name string) string {
+	var n int
+	if _, err := fmt.Sscanf(name, "collector-%d", &n); err != nil {
+		panic(name)
+	}
+	return fmt.Sprintf("127.0.0.%d", 21+n)
+}
+
+// checkUnion polls every collector's URL of every job with Prometheus' http_sd client, from the collector's own
+// pod IP as a collector does, and returns an error unless each job's union is exactly the expected targets with
+// none served twice. A moved target is served to its old owner too until the new owner has fetched it from its
+// pod IP (make-before-break handoff), so a change settles after one round of fetches.
 func checkUnion(ctx context.Context, t *testing.T, base string, collectors []string, want map[string][]string) error {
 	for job, wantAddrs := range want {
 		var union []string
 		owner := map[string]string{}
 		for _, c := range collectors {
-			for _, a := range httpSD(ctx, t, targetsURL(base, job, c), "") {
+			for _, a := range httpSD(ctx, t, targetsURL(base, job, c), collectorIP(c)) {
 				if prev, dup := owner[a]; dup {
 					return fmt.Errorf("job %s: target %s served to both %s and %s", job, a, prev, c)
 				}
