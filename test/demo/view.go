@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -47,11 +49,31 @@ func (a *allocation) servedOnce() (bool, int) {
 var httpClient = &http.Client{Timeout: 5 * time.Second}
 
 func getJSON(ctx context.Context, rawURL string, into any) error {
+	return getJSONFrom(ctx, rawURL, "", into)
+}
+
+// clientsByIP holds one client per source address, so connections are reused per stand-in pod.
+var clientsByIP sync.Map // string -> *http.Client
+
+// getJSONFrom is getJSON from the source address localIP ("" for any): a collector's http_sd request comes from
+// its pod IP, and only such a fetch tells the target allocator that the collector has taken a moved target over
+// (make-before-break handoff); asked from elsewhere, the old owner keeps moved targets until a deadline.
+func getJSONFrom(ctx context.Context, rawURL, localIP string, into any) error {
+	client := httpClient
+	if localIP != "" {
+		c, ok := clientsByIP.Load(localIP)
+		if !ok {
+			dialer := &net.Dialer{Timeout: 5 * time.Second, LocalAddr: &net.TCPAddr{IP: net.ParseIP(localIP)}}
+			c, _ = clientsByIP.LoadOrStore(localIP, &http.Client{Timeout: 5 * time.Second,
+				Transport: &http.Transport{DialContext: dialer.DialContext}})
+		}
+		client = c.(*http.Client)
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 	if err != nil {
 		return err
 	}
-	resp, err := httpClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return err
 	}
@@ -78,9 +100,11 @@ func fetchAllocation(ctx context.Context, kube kubernetes.Interface, namespace, 
 		return nil, err
 	}
 	a := &allocation{targets: map[string]map[string][]string{}}
+	podIP := map[string]string{}
 	for _, p := range pods.Items {
 		if p.DeletionTimestamp == nil && p.Status.Phase == corev1.PodRunning {
 			a.collectors = append(a.collectors, p.Name)
+			podIP[p.Name] = p.Status.PodIP
 		}
 	}
 	sort.Strings(a.collectors)
@@ -100,7 +124,7 @@ func fetchAllocation(ctx context.Context, kube kubernetes.Interface, namespace, 
 				Targets []string `json:"targets"`
 			}
 			u := taURL + "/jobs/" + url.QueryEscape(job) + "/targets?collector_id=" + url.QueryEscape(collector)
-			if err := getJSON(ctx, u, &groups); err != nil {
+			if err := getJSONFrom(ctx, u, podIP[collector], &groups); err != nil {
 				return nil, err
 			}
 			for _, g := range groups {
