@@ -4,6 +4,7 @@
 # when the binary for the pinned versions is already there, it prints the directory at once. Progress goes to
 # stderr. The same pattern as hack/control-plane.sh.
 # Usage: hack/otelcol.sh            (env OTELCOL_CACHE overrides the cache root)
+#        hack/otelcol.sh --if-cached    prints the directory only if the binary is there, else exits 1 without building
 set -euo pipefail
 HACK=$(cd "$(dirname "$0")" && pwd)
 MOD="$HACK/otelcol"
@@ -14,6 +15,9 @@ CORE_VERSION=$(awk '$1=="go.opentelemetry.io/collector/otelcol"{print $2; exit}'
 BIN="$CACHE_ROOT/$CORE_VERSION-$KEY"
 if [ -x "$BIN/otelcol" ] && [ -f "$BIN/.complete" ]; then
   echo "$BIN"; exit 0
+fi
+if [ "${1:-}" = --if-cached ]; then
+  exit 1
 fi
 mkdir -p "$BIN"
 export CGO_ENABLED=0
