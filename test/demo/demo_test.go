@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -15,7 +16,8 @@ import (
 
 // TestDemoHeadless runs the demo for one round with freshly built binaries and checks what it prints: the
 // seed's rewritten config, and each collector count with all seven local targets (eight listed, one dropped by a
-// relabel rule) served exactly once.
+// relabel rule) served exactly once. With the demo's collector at hand (see demoCollector) it runs real
+// collectors too and checks that each target was actually scraped by exactly one of them.
 func TestDemoHeadless(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds both binaries and starts a control plane")
@@ -27,10 +29,16 @@ func TestDemoHeadless(t *testing.T) {
 		t.Fatalf("build binaries: %v\n%s", err, out)
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	otelcol := demoCollector(t)
+	timeout := 5 * time.Minute
+	if otelcol != "" {
+		// Each scale step waits for the collectors' http_sd refresh (Prometheus' default, 60s).
+		timeout += 3 * settleTimeout
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	var out bytes.Buffer
-	err := run(ctx, options{binDir: bin, workDir: t.TempDir(), once: true, step: time.Millisecond}, &out)
+	err := run(ctx, options{binDir: bin, workDir: t.TempDir(), once: true, step: time.Millisecond, otelcol: otelcol}, &out)
 	t.Logf("demo output:\n%s", out.String())
 	if err != nil {
 		t.Fatalf("demo: %v", err)
@@ -46,6 +54,18 @@ func TestDemoHeadless(t *testing.T) {
 			t.Errorf("demo output lacks %q", want)
 		}
 	}
+	if otelcol != "" {
+		for _, want := range []string{
+			"3 collectors scraped 7 targets: every target scraped by exactly one collector",
+			"4 collectors scraped 7 targets: every target scraped by exactly one collector",
+			"2 collectors scraped 7 targets: every target scraped by exactly one collector",
+			"is mapped to the local TA",
+		} {
+			if !strings.Contains(out.String(), want) {
+				t.Errorf("demo output lacks %q", want)
+			}
+		}
+	}
 	// The share fetched with the unexpanded $POD_NAME from the pod's IP equals the share fetched by name.
 	m := regexp.MustCompile(`asks by name: (\d+) web targets; asks as \$POD_NAME from its pod IP 127\.0\.0\.\d+: (\d+) web targets`).FindStringSubmatch(out.String())
 	if m == nil || m[1] != m[2] {
@@ -57,4 +77,34 @@ func TestDemoHeadless(t *testing.T) {
 	if strings.Contains(out.String(), "127.0.0.1:19108") {
 		t.Error("the target dropped by the api job's relabel rule was served")
 	}
+}
+
+// demoCollector returns the demo's collector binary when the test should run real collectors: when
+// hack/otelcol.sh has built it already (make demo does), or, with OTELCOL_DEMO_COLLECTORS=1, after building it
+// now. OTELCOL_DEMO_COLLECTORS=0 never runs them. Without the binary the demo shows what the target allocator hands
+// out, as each collector pod fetches it, and the test checks that: a cold collector build takes too long to add
+// to every fresh test run (README).
+func demoCollector(t *testing.T) string {
+	mode := os.Getenv("OTELCOL_DEMO_COLLECTORS")
+	if mode == "0" {
+		t.Log("OTELCOL_DEMO_COLLECTORS=0: no real collectors")
+		return ""
+	}
+	args := []string{"--if-cached"}
+	if mode == "1" {
+		args = nil
+	}
+	script := exec.Command(filepath.Join(testenv.RepoRoot(), "hack", "otelcol.sh"), args...)
+	script.Stderr = os.Stderr
+	dir, err := script.Output()
+	if err != nil {
+		if mode == "1" {
+			t.Fatalf("hack/otelcol.sh: %v", err)
+		}
+		t.Log("the demo's collector is not built (make otelcol, or OTELCOL_DEMO_COLLECTORS=1): no real collectors")
+		return ""
+	}
+	bin := filepath.Join(strings.TrimSpace(string(dir)), "otelcol")
+	t.Logf("real collectors: %s", bin)
+	return bin
 }

@@ -27,6 +27,9 @@ type options struct {
 	workDir string
 	once    bool
 	step    time.Duration
+	// otelcol is the collector binary (hack/otelcol.sh); with it the demo runs a real collector per pod of the
+	// local example and checks what they scrape; without it, it shows the allocation as collectors fetch it.
+	otelcol string
 }
 
 const namespace = "default"
@@ -44,6 +47,8 @@ type demo struct {
 	kubeconfig string
 	processes  []*process
 	taURLs     map[string]string // collector name -> target allocator base URL
+	sink       *sink             // with o.otelcol: what the real collectors export
+	fleet      *collectorFleet   // with o.otelcol: the local example's collector processes
 }
 
 func run(ctx context.Context, o options, out io.Writer) (err error) {
@@ -86,8 +91,28 @@ func run(ctx context.Context, o options, out io.Writer) (err error) {
 	if err != nil {
 		return err
 	}
-	if _, err := startTargets(ctx, regexp.MustCompile(`127\.0\.0\.1:\d+`).FindAllString(local.Spec.Config, -1)); err != nil {
+	// Every 127.0.0.1 address in the config is a static target, except the exporter's endpoint: the demo's sink.
+	var targetAddrs []string
+	for _, addr := range regexp.MustCompile(`127\.0\.0\.1:\d+`).FindAllString(local.Spec.Config, -1) {
+		if addr != sinkAddr {
+			targetAddrs = append(targetAddrs, addr)
+		}
+	}
+	if _, err := startTargets(ctx, targetAddrs); err != nil {
 		return err
+	}
+	var otelcolBin string
+	if o.otelcol != "" {
+		if otelcolBin, err = filepath.Abs(o.otelcol); err != nil {
+			return err
+		}
+		if _, err := os.Stat(otelcolBin); err != nil {
+			return fmt.Errorf("collector binary (hack/otelcol.sh builds it): %w", err)
+		}
+		if d.sink, err = startSink(); err != nil {
+			return err
+		}
+		defer d.sink.close()
 	}
 	if err := d.startOperator(ctx, operatorBin); err != nil {
 		return err
@@ -117,6 +142,14 @@ func run(ctx context.Context, o options, out io.Writer) (err error) {
 		if err := d.startTargetAllocator(ctx, taBin, c.Name); err != nil {
 			return err
 		}
+	}
+	if otelcolBin != "" {
+		// Only the local example gets collectors: the seed's one target (0.0.0.0:8888) is served by nobody here.
+		if d.fleet, err = d.newCollectorFleet(ctx, otelcolBin, local.Name); err != nil {
+			return err
+		}
+		// Before the deferred stop of the target allocators and the control plane, as a kubelet ends pods first.
+		defer d.fleet.stopAll()
 	}
 
 	// One round: the state as applied, one collector more, then two fewer.
@@ -274,7 +307,13 @@ func (d *demo) scaleAndShow(ctx context.Context, name string, replicas int32) er
 		if err == nil && len(a.collectors) == int(replicas) && allServedOnce(a) {
 			if previous != nil && reflect.DeepEqual(previous, a) {
 				a.render(d.out, fmt.Sprintf("== %s: which collector scrapes what (from %s, as each collector pod asks for it)", name, d.taURLs[name]))
-				return nil
+				if d.fleet == nil || d.fleet.name != name {
+					return nil
+				}
+				if err := d.fleet.sync(ctx); err != nil {
+					return err
+				}
+				return d.fleet.verify(ctx, d.sink, a)
 			}
 			previous = a
 		} else {
