@@ -161,13 +161,16 @@ func (a *Allocator) RunHandoff(ctx context.Context) {
 	if !a.st.handoff.Enabled {
 		return
 	}
+	t := time.NewTimer(time.Hour)
+	defer t.Stop()
 	for {
 		next := a.ExpireHolds()
+		// One timer, reset per round: a timer per round would stay allocated until ctx ends.
+		t.Stop()
 		var wait <-chan time.Time
 		if !next.IsZero() {
-			t := time.NewTimer(time.Until(next))
+			t.Reset(time.Until(next))
 			wait = t.C
-			defer t.Stop()
 		}
 		select {
 		case <-ctx.Done():
@@ -219,6 +222,22 @@ func (s *state) deadlineFor(owner int32) time.Time {
 	return dl
 }
 
+// cappedDeadline is deadlineFor(owner), but never later than MaxHold after the target first moved: a target
+// that keeps moving before its owners fetch it must not stay doubly served for ever.
+func (s *state) cappedDeadline(owner int32, start time.Time) time.Time {
+	dl := s.deadlineFor(owner)
+	if s.handoff.MaxHold > 0 {
+		if limit := start.Add(s.handoff.MaxHold); limit.Before(dl) {
+			dl = limit
+			if dl.Before(s.nextDeadline) {
+				s.nextDeadline = dl
+				s.wakeTimer()
+			}
+		}
+	}
+	return dl
+}
+
 // unassigning is called by assign before it takes a target off a collector: a serving one is stashed as the
 // target's would-be holder for the rest of the operation.
 func (s *state) unassigning(j *job, h uint64, old int32) {
@@ -254,7 +273,7 @@ func (s *state) moved(j *job, h uint64, old, c int32) {
 			return
 		}
 		hd.holders, hd.owner, hd.gen = holders, c, s.generation+1
-		hd.deadline = s.deadlineFor(c)
+		hd.deadline = s.cappedDeadline(c, hd.start)
 		j.holds[h] = hd
 		j.view = nil
 		return

@@ -1,7 +1,9 @@
 package allocator
 
 import (
+	"context"
 	"math/rand/v2"
+	"runtime"
 	"testing"
 	"time"
 
@@ -115,5 +117,51 @@ func TestNoHandoffHoldsNothing(t *testing.T) {
 	}
 	if got := len(a.Snapshot().Targets("j", "collector-0")); got != a.Snapshot().CollectorTargets("collector-0") {
 		t.Fatalf("collector-0 serves %d, owns %d", got, a.Snapshot().CollectorTargets("collector-0"))
+	}
+}
+
+// A target that keeps moving among serving collectors before its owners fetch it (per-node node changes) is
+// released max_hold after its first move at the latest: each move must not restart the clock.
+func TestHandoffHoldEndsByMaxHoldAcrossMoves(t *testing.T) {
+	now := time.Unix(0, 0)
+	h := Handoff{Enabled: true, Margin: time.Second, DefaultRefreshInterval: 60 * time.Second, MaxHold: 2 * time.Minute}
+	a, err := New(PerNode, "", WithHandoff(h), WithClock(func() time.Time { return now }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.SetCollectors(collectors(3))
+	a.Apply(target.JobChange{Job: "j", Upsert: []*target.Target{tgt(1, "node-0")}})
+	for i := 1; i <= 20; i++ {
+		now = now.Add(50 * time.Second)
+		a.ExpireHolds()
+		a.Apply(target.JobChange{Job: "j", Upsert: []*target.Target{tgt(1, collectors(3)[i%3].Node)}})
+		// ExpireHolds ran at most 50 s after any deadline, so no open hold can be older than that past max_hold.
+		if hd, ok := a.st.jobs["j"].holds[1]; ok && now.Sub(hd.start) > h.MaxHold+50*time.Second {
+			t.Fatalf("after %ds: the hold is %v old; max_hold is %v", i*50, now.Sub(hd.start), h.MaxHold)
+		}
+	}
+}
+
+// RunHandoff must not keep a timer per wake-up.
+func TestRunHandoffKeepsOneTimer(t *testing.T) {
+	a, err := New(ConsistentHashing, "", WithHandoff(DefaultHandoff()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.st.nextDeadline = time.Now().Add(time.Hour) // a pending deadline: every round arms the timer
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go a.RunHandoff(ctx)
+	var m0, m1 runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&m0)
+	for range 100_000 {
+		a.st.wake <- struct{}{}
+	}
+	time.Sleep(50 * time.Millisecond)
+	runtime.GC()
+	runtime.ReadMemStats(&m1)
+	if grown := int64(m1.HeapAlloc) - int64(m0.HeapAlloc); grown > 4<<20 {
+		t.Errorf("heap grew %d MB over 100k wake-ups", grown>>20)
 	}
 }
