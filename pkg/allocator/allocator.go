@@ -130,6 +130,7 @@ func (s *state) apply(ch target.JobChange) *job {
 			for range j.holds {
 				s.stats.end(outcomeReturned, 0)
 			}
+			clear(j.holds) // a job touched earlier in this Apply must not count them again in finishOp
 			delete(s.jobs, ch.Job)
 			delete(s.stash, j)
 			s.changed = true
@@ -193,6 +194,9 @@ func (s *state) apply(ch target.JobChange) *job {
 		default:
 			s.changed = true
 			j.markDirty(j.slots[p].coll) // same owner, new bytes
+			for _, c := range j.holds[t.Hash].holders {
+				j.markDirty(c) // its holders serve the new bytes too
+			}
 		}
 	}
 	pending = append(pending, dedupe(retry)...)

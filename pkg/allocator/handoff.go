@@ -259,6 +259,10 @@ func (s *state) unassigning(j *job, h uint64, old int32) {
 // the target's hold.
 func (s *state) moved(j *job, h uint64, old, c int32) {
 	if hd, held := j.holds[h]; held {
+		if slices.Contains(hd.holders, c) {
+			s.endHold(j, h, outcomeReturned) // back with a collector that served it all along
+			return
+		}
 		// The owner it waited for lost it before fetching it (here; it may have fetched it from another replica):
 		// it keeps it too, and everyone keeps it until the next owner has fetched it.
 		holders := slices.DeleteFunc(hd.holders, func(x int32) bool { return x == c })

@@ -165,3 +165,34 @@ func TestRunHandoffKeepsOneTimer(t *testing.T) {
 		t.Errorf("heap grew %d MB over 100k wake-ups", grown>>20)
 	}
 }
+
+// A held target whose labels change is served with the new bytes by its holders too.
+func TestHandoffHoldersServeNewBytes(t *testing.T) {
+	a, _ := handoffSetup(t, DefaultHandoff())
+	var moved *target.Target
+	for _, x := range a.Snapshot().Targets("j", "collector-2") {
+		moved = x
+		break
+	}
+	changed := *moved
+	changed.Item = append([]byte(nil), `{"targets":["changed:1"],"labels":{}}`...)
+	a.Apply(target.JobChange{Job: "j", Upsert: []*target.Target{&changed}})
+	for _, c := range []string{"collector-0", "collector-1", "collector-2"} {
+		for _, x := range a.Snapshot().Targets("j", c) {
+			if x.Hash == moved.Hash && string(x.Item) != string(changed.Item) {
+				t.Fatalf("%s serves the held target's old bytes", c)
+			}
+		}
+	}
+}
+
+// A target that moves back to the collector still holding it ends its hold: that collector served it all along.
+func TestHandoffMoveBackEndsHold(t *testing.T) {
+	a, _ := handoffSetup(t, DefaultHandoff())
+	cs := collectors(3)
+	cs[2].Draining = true // collector-2 starts terminating before fetching: its targets return to their holders
+	a.SetCollectors(cs)
+	if n := heldCount(a); n != 0 {
+		t.Fatalf("%d still held after the targets went back to the collectors holding them", n)
+	}
+}

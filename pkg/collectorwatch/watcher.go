@@ -141,6 +141,9 @@ func (w *Watcher) update(obj any) {
 	ps.collector = target.Collector{Name: pod.Name, Node: pod.Spec.NodeName, PodIP: pod.Status.PodIP}
 
 	h := podHealth(pod)
+	if h != gone {
+		ps.draining = false // a pod of that name that is not terminating (a replacement) holds nothing
+	}
 	switch {
 	case h == gone:
 		w.stopTimer(ps)
