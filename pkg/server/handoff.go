@@ -1,11 +1,11 @@
 package server
 
 import (
-	"io"
 	"math"
 	"net/http"
 	"strconv"
 	"time"
+	"unsafe"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -58,7 +58,11 @@ func (s *Server) writeTargets(w http.ResponseWriter, r *http.Request, snap *allo
 	if r.Method == http.MethodHead {
 		return
 	}
-	if _, err := io.WriteString(w, body); err != nil {
+	// One Write of the whole body, not WriteString: net/http hands a large []byte to the connection in one
+	// write(2) once its buffers are empty, while a string goes through its 2 KB and 4 KB buffers, copied, one
+	// write(2) per 4 KB (about 2,300 for a 9 MB response; most of the handler's CPU under load). The slice
+	// aliases the snapshot's string; an io.Writer must not modify it.
+	if _, err := w.Write(unsafe.Slice(unsafe.StringData(body), len(body))); err != nil {
 		return // the collector did not get it: nothing was handed over
 	}
 	if s.opts.Fetched != nil && snap.IsLive(name) && s.fromCollector(r, snap, name) {

@@ -29,6 +29,8 @@ type options struct {
 	load       time.Duration
 	tags       string
 	memlimit   string
+	taBin      string
+	pprofDir   string
 }
 
 func main() {
@@ -43,6 +45,8 @@ func main() {
 	flag.DurationVar(&o.load, "load", 5*time.Second, "duration of the http_sd load phase")
 	flag.StringVar(&o.tags, "tags", "", "build tags for the target allocator (sd_minimal: no cloud SD mechanisms)")
 	flag.StringVar(&o.memlimit, "memlimit", "", "GOMEMLIMIT of the TA, as the TA derives it from a container's memory limit (e.g. 2GiB); none by default")
+	flag.StringVar(&o.taBin, "ta-bin", "", "run this target allocator binary instead of building ./cmd/target-allocator (e.g. one built at an earlier commit)")
+	flag.StringVar(&o.pprofDir, "pprof", "", "start the TA with --enable-pprof and write to this directory a CPU profile of the http_sd phase (cpu-http_sd.pprof) and a heap profile after the idle period (heap-idle.pprof)")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -56,11 +60,21 @@ func run(o options) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	bin := filepath.Join(dir, "target-allocator")
-	build := exec.Command("go", "build", "-tags="+o.tags, "-o", bin, "./cmd/target-allocator")
-	build.Dir = testenv.RepoRoot()
-	if out, err := build.CombinedOutput(); err != nil {
-		return fmt.Errorf("build target allocator: %v\n%s", err, out)
+	bin := o.taBin
+	if bin == "" {
+		bin = filepath.Join(dir, "target-allocator")
+		build := exec.Command("go", "build", "-tags="+o.tags, "-o", bin, "./cmd/target-allocator")
+		build.Dir = testenv.RepoRoot()
+		if out, err := build.CombinedOutput(); err != nil {
+			return fmt.Errorf("build target allocator: %v\n%s", err, out)
+		}
+	} else if bin, err = filepath.Abs(bin); err != nil {
+		return err
+	}
+	if o.pprofDir != "" {
+		if err := os.MkdirAll(o.pprofDir, 0o755); err != nil {
+			return err
+		}
 	}
 	env, err := testenv.Start()
 	if err != nil {

@@ -192,7 +192,7 @@ func freeAddr() (string, error) {
 	return l.Addr().String(), nil
 }
 
-func startTA(bin, kubeconfig, dir string, sc scenario, memlimit string) (*ta, error) {
+func startTA(bin, kubeconfig, dir string, sc scenario, memlimit string, pprof bool) (*ta, error) {
 	cfg := fmt.Sprintf(`collector_selector:
   matchlabels:
     app.kubernetes.io/component: opentelemetry-collector
@@ -212,6 +212,9 @@ config:
 		return nil, err
 	}
 	cmd := exec.Command(bin, "--config-file="+path, "--listen-addr="+addr, "--kubeconfig="+kubeconfig)
+	if pprof {
+		cmd.Args = append(cmd.Args, "--enable-pprof")
+	}
 	cmd.Env = append(os.Environ(), "OTELCOL_NAMESPACE="+collectorNS)
 	if memlimit != "" {
 		// What the TA sets from a container limit (90% of it); the bench runs no container.
@@ -221,7 +224,31 @@ config:
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	return &ta{base: "http://" + addr, cmd: cmd, client: &http.Client{Timeout: time.Minute, Transport: &http.Transport{MaxIdleConnsPerHost: 16}}}, nil
+	// DisableCompression as Prometheus' http_sd client (prometheus/common's round tripper) has it: no
+	// Accept-Encoding: gzip, so the bench reads what a collector reads.
+	tr := &http.Transport{MaxIdleConnsPerHost: 16, DisableCompression: true}
+	return &ta{base: "http://" + addr, cmd: cmd, client: &http.Client{Timeout: time.Minute, Transport: tr}}, nil
+}
+
+// saveProfile writes what the TA serves at path (a /debug/pprof endpoint) to file.
+func (t *ta) saveProfile(path, file string) error {
+	resp, err := t.client.Get(t.base + path)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: %s", path, resp.Status)
+	}
+	f, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 func (t *ta) stop() {
@@ -292,7 +319,7 @@ func measure(ctx context.Context, o options, c *cluster, sc scenario, bin, kubec
 	jobs := jobsOf(want)
 	n := total(want)
 	start := time.Now()
-	t, err := startTA(bin, kubeconfig, dir, sc, o.memlimit)
+	t, err := startTA(bin, kubeconfig, dir, sc, o.memlimit, o.pprofDir != "")
 	if err != nil {
 		return err
 	}
@@ -325,10 +352,35 @@ func measure(ctx context.Context, o options, c *cluster, sc scenario, bin, kubec
 	time.Sleep(o.idle)
 	rss2, _, cpu2 := proc(pid)
 	r.row(fmt.Sprintf("idle %s", o.idle), 0, fmt.Sprintf("RSS %s, CPU %s", mb(rss2), (cpu2-cpu).Round(10*time.Millisecond)))
+	if o.pprofDir != "" {
+		if err := t.saveProfile("/debug/pprof/heap?gc=1", filepath.Join(o.pprofDir, "heap-idle.pprof")); err != nil {
+			return err
+		}
+	}
 
-	// Phase 3: http_sd under 4 clients.
-	p50, p99, rps, errs := load(t, jobs[0], c.collectors, o.load)
-	r.row("http_sd, 4 clients", 0, fmt.Sprintf("p50 %s, p99 %s, %.0f req/s, %d errors", p50, p99, rps, errs))
+	// Phase 3: http_sd under 4 clients (and, with -pprof, a CPU profile of the TA over the same period).
+	var prof chan error
+	if o.pprofDir != "" {
+		prof = make(chan error, 1)
+		secs := max(1, int(o.load.Seconds()))
+		go func() {
+			prof <- t.saveProfile(fmt.Sprintf("/debug/pprof/profile?seconds=%d", secs), filepath.Join(o.pprofDir, "cpu-http_sd.pprof"))
+		}()
+	}
+	_, _, cpuL0 := proc(pid)
+	p50, p99, rps, bytes, errs := load(t, jobs[0], c.collectors, o.load)
+	_, _, cpuL1 := proc(pid)
+	per := int64(0)
+	if n := int64(rps * o.load.Seconds()); n > 0 {
+		per = bytes / n
+	}
+	r.row("http_sd, 4 clients", 0, fmt.Sprintf("p50 %s, p99 %s, %.0f req/s, %d errors, %d KB a response, %.0f MB/s, TA CPU %s",
+		p50, p99, rps, errs, per>>10, float64(bytes)/o.load.Seconds()/(1<<20), (cpuL1-cpuL0).Round(10*time.Millisecond)))
+	if prof != nil {
+		if err := <-prof; err != nil {
+			return err
+		}
+	}
 
 	// Phase 4: one target replaced.
 	m0, err := t.metrics()
@@ -383,7 +435,7 @@ func measure(ctx context.Context, o options, c *cluster, sc scenario, bin, kubec
 	return nil
 }
 
-func load(t *ta, job string, collectors []string, d time.Duration) (p50, p99 time.Duration, rps float64, errs int) {
+func load(t *ta, job string, collectors []string, d time.Duration) (p50, p99 time.Duration, rps float64, bytes int64, errs int) {
 	var mu sync.Mutex
 	var lat []time.Duration
 	end := time.Now().Add(d)
@@ -392,13 +444,14 @@ func load(t *ta, job string, collectors []string, d time.Duration) (p50, p99 tim
 		wg.Go(func() {
 			for i := w; time.Now().Before(end); i++ {
 				s := time.Now()
-				_, err := t.fetch(job, collectors[i%len(collectors)])
+				b, err := t.fetch(job, collectors[i%len(collectors)])
 				el := time.Since(s)
 				mu.Lock()
 				if err != nil {
 					errs++
 				} else {
 					lat = append(lat, el)
+					bytes += int64(len(b))
 				}
 				mu.Unlock()
 			}
@@ -406,10 +459,10 @@ func load(t *ta, job string, collectors []string, d time.Duration) (p50, p99 tim
 	}
 	wg.Wait()
 	if len(lat) == 0 {
-		return 0, 0, 0, errs
+		return 0, 0, 0, 0, errs
 	}
 	slices.Sort(lat)
-	return lat[len(lat)/2].Round(10 * time.Microsecond), lat[len(lat)*99/100].Round(10 * time.Microsecond), float64(len(lat)) / d.Seconds(), errs
+	return lat[len(lat)/2].Round(10 * time.Microsecond), lat[len(lat)*99/100].Round(10 * time.Microsecond), float64(len(lat)) / d.Seconds(), bytes, errs
 }
 
 func mb(b int64) string { return fmt.Sprintf("%d MB", b>>20) }
@@ -426,8 +479,12 @@ func (r *report) header(o options, sc scenario) {
 		limit = "GOMEMLIMIT " + o.memlimit
 	}
 	load, _ := os.ReadFile("/proc/loadavg")
-	r.lines = append(r.lines, fmt.Sprintf("# %s, %d collectors, %s, %s, host %s, load average %s", sc.name(), o.collectors, limit,
-		time.Now().UTC().Format("2006-01-02 15:04 MST"), host, strings.Join(strings.Fields(string(load))[:3], " ")))
+	bin := "built from this tree"
+	if o.taBin != "" {
+		bin = o.taBin
+	}
+	r.lines = append(r.lines, fmt.Sprintf("# %s, %d collectors, %s, %s, host %s, load average %s, TA %s", sc.name(), o.collectors, limit,
+		time.Now().UTC().Format("2006-01-02 15:04 MST"), host, strings.Join(strings.Fields(string(load))[:3], " "), bin))
 	r.lines = append(r.lines, "| phase | time | figures |", "| --- | --- | --- |")
 }
 
