@@ -35,11 +35,22 @@ func newCluster(ctx context.Context, cfg *rest.Config) (*cluster, error) {
 
 func (c *cluster) addCollector(ctx context.Context, i int) error {
 	name := fmt.Sprintf("collector-%d", i)
-	if err := createReadyPod(ctx, c.kube, collectorNS, name, fmt.Sprintf("10.250.0.%d", i+1), collectorLabels); err != nil {
+	if err := createReadyPod(ctx, c.kube, collectorNS, name, collectorIP(name), collectorLabels); err != nil {
 		return err
 	}
 	c.collectors = append(c.collectors, name)
 	return nil
+}
+
+// collectorIP is collector-<i>'s pod IP: a loopback address, so the bench's requests for that collector can come
+// from it, as a collector's do. Only such a fetch ends the target allocator's handoff of moved targets; asked
+// from elsewhere, an old owner keeps moved targets until the hold's deadline.
+func collectorIP(name string) string {
+	var i int
+	if _, err := fmt.Sscanf(name, "collector-%d", &i); err != nil {
+		return ""
+	}
+	return fmt.Sprintf("127.1.%d.%d", i/250, i%250+1)
 }
 
 // createReadyPod creates a pod and marks it Running and Ready, as a kubelet would (the local control plane has none).

@@ -48,11 +48,28 @@ type ta struct {
 	base   string
 	cmd    *exec.Cmd
 	client *http.Client
+	// byCollector holds one client per collector, dialing from its pod IP (collectorIP).
+	byCollector sync.Map // string -> *http.Client
+}
+
+// collectorClient returns the client that asks as collector does: from its pod IP.
+func (t *ta) collectorClient(collector string) *http.Client {
+	if c, ok := t.byCollector.Load(collector); ok {
+		return c.(*http.Client)
+	}
+	ip := collectorIP(collector)
+	if ip == "" {
+		return t.client
+	}
+	dialer := &net.Dialer{Timeout: 10 * time.Second, LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}}
+	tr := &http.Transport{MaxIdleConnsPerHost: 16, DisableCompression: true, DialContext: dialer.DialContext}
+	c, _ := t.byCollector.LoadOrStore(collector, &http.Client{Timeout: time.Minute, Transport: tr})
+	return c.(*http.Client)
 }
 
 func (t *ta) fetch(job, collector string) ([]byte, error) {
 	u := t.base + "/jobs/" + url.QueryEscape(job) + "/targets?collector_id=" + url.QueryEscape(collector)
-	resp, err := t.client.Get(u)
+	resp, err := t.collectorClient(collector).Get(u)
 	if err != nil {
 		return nil, err
 	}
