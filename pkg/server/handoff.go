@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strconv"
 	"time"
-	"unsafe"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -50,19 +49,7 @@ func (s *Server) fromCollector(r *http.Request, snap *allocator.Snapshot, collec
 // writeTargets writes a collector's http_sd body and, once it is written, tells the allocator that the collector
 // has fetched it.
 func (s *Server) writeTargets(w http.ResponseWriter, r *http.Request, snap *allocator.Snapshot, job, name string) {
-	body := snap.Response(job, name)
-	h := w.Header()
-	h.Set("Content-Type", contentTypeJSON)
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(http.StatusOK)
-	if r.Method == http.MethodHead {
-		return
-	}
-	// One Write of the whole body, not WriteString: net/http hands a large []byte to the connection in one
-	// write(2) once its buffers are empty, while a string goes through its 2 KB and 4 KB buffers, copied, one
-	// write(2) per 4 KB (about 2,300 for a 9 MB response; most of the handler's CPU under load). The slice
-	// aliases the snapshot's string; an io.Writer must not modify it.
-	if _, err := w.Write(unsafe.Slice(unsafe.StringData(body), len(body))); err != nil {
+	if err := writeJSON(w, snap.Response(job, name)); err != nil || r.Method == http.MethodHead {
 		return // the collector did not get it: nothing was handed over
 	}
 	if s.opts.Fetched != nil && snap.IsLive(name) && s.fromCollector(r, snap, name) {

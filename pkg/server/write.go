@@ -5,22 +5,30 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"unsafe"
 )
 
 const contentTypeJSON = "application/json"
 
-// writeJSON writes a ready JSON body with its length, so even a large response is not chunked.
-func writeJSON[B []byte | string](w http.ResponseWriter, body B) {
+// writeJSON writes a ready JSON body with its length, so even a large response is not chunked, and reports
+// whether the body went out.
+func writeJSON[B []byte | string](w http.ResponseWriter, body B) error {
 	h := w.Header()
 	h.Set("Content-Type", contentTypeJSON)
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(http.StatusOK)
+	// One Write of the whole body, never WriteString: net/http hands a large []byte to the connection in one
+	// write(2) once its buffers are empty, while a string goes through its 2 KB and 4 KB buffers, copied, one
+	// write(2) per 4 KB (about 2,300 for a 9 MB http_sd response; most of the handler's CPU under load). A
+	// string's bytes are aliased, not copied; an io.Writer must not modify what it is given.
+	var err error
 	switch b := any(body).(type) {
 	case string:
-		io.WriteString(w, b) // http.ResponseWriter writes strings without copying them to a []byte first
+		_, err = w.Write(unsafe.Slice(unsafe.StringData(b), len(b)))
 	case []byte:
-		w.Write(b)
+		_, err = w.Write(b)
 	}
+	return err
 }
 
 func writeText(w http.ResponseWriter, code int, s string) {
