@@ -2,23 +2,35 @@ package allocator
 
 import "time"
 
-// durationBounds are the histogram's upper bounds in seconds: from a small job change to a full reallocation
-// of a million targets.
-var durationBounds = [...]float64{0.0001, 0.001, 0.01, 0.1, 0.5, 1, 5, 10}
+// histogramBuckets is the number of upper bounds every histogram here has.
+const histogramBuckets = 8
 
-// durationHistogram accumulates allocation durations. It is a value, so each snapshot carries its own copy and
-// the server can export it without sharing mutable state with the allocator.
+// durationBounds are the allocation histogram's upper bounds in seconds: from a small job change to a full
+// reallocation of a million targets.
+var durationBounds = [histogramBuckets]float64{0.0001, 0.001, 0.01, 0.1, 0.5, 1, 5, 10}
+
+// durationHistogram accumulates durations against fixed bounds (durationBounds unless bounds is set). It is a
+// value, so each snapshot carries its own copy and the server can export it without sharing mutable state with
+// the allocator.
 type durationHistogram struct {
+	bounds  *[histogramBuckets]float64
 	count   uint64
 	sum     float64
-	buckets [len(durationBounds)]uint64 // cumulative
+	buckets [histogramBuckets]uint64 // cumulative
+}
+
+func (h *durationHistogram) upperBounds() *[histogramBuckets]float64 {
+	if h.bounds == nil {
+		return &durationBounds
+	}
+	return h.bounds
 }
 
 func (h *durationHistogram) observe(d time.Duration) {
 	v := d.Seconds()
 	h.count++
 	h.sum += v
-	for i, b := range durationBounds {
+	for i, b := range h.upperBounds() {
 		if v <= b {
 			h.buckets[i]++
 		}
@@ -26,8 +38,9 @@ func (h *durationHistogram) observe(d time.Duration) {
 }
 
 func (h durationHistogram) export() (uint64, float64, map[float64]uint64) {
-	m := make(map[float64]uint64, len(durationBounds))
-	for i, b := range durationBounds {
+	bounds := h.upperBounds()
+	m := make(map[float64]uint64, len(bounds))
+	for i, b := range bounds {
 		m[b] = h.buckets[i]
 	}
 	return h.count, h.sum, m

@@ -76,15 +76,13 @@ var HandoffOutcomes = [numOutcomes]string{outcomeFetched: "fetched", outcomeExpi
 
 // handoffBounds are the handoff duration histogram's upper bounds in seconds: from a fetch right after the
 // move to the longest refresh intervals.
-var handoffBounds = [...]float64{1, 5, 15, 30, 60, 120, 300, 600}
+var handoffBounds = [histogramBuckets]float64{1, 5, 15, 30, 60, 120, 300, 600}
 
 // handoffStats counts ended holds by outcome and times the ones that ended by a fetch or a deadline. A value,
 // so each snapshot carries its own copy.
 type handoffStats struct {
-	ended   [numOutcomes]uint64
-	count   uint64
-	sum     float64
-	buckets [len(handoffBounds)]uint64 // cumulative
+	ended     [numOutcomes]uint64
+	durations durationHistogram // bounds: handoffBounds
 }
 
 func (h *handoffStats) end(outcome int, d time.Duration) {
@@ -92,26 +90,18 @@ func (h *handoffStats) end(outcome int, d time.Duration) {
 	if outcome == outcomeReturned {
 		return
 	}
-	v := d.Seconds()
-	h.count++
-	h.sum += v
-	for i, b := range handoffBounds {
-		if v <= b {
-			h.buckets[i]++
-		}
-	}
+	h.durations.bounds = &handoffBounds
+	h.durations.observe(d)
 }
 
 // HandoffStats returns, for the snapshot's moment: the targets currently held by a previous collector, the
 // number of holds ended by each outcome (indexed like HandoffOutcomes), and the histogram of hold durations
 // (fetched or expired) in the shape prometheus.MustNewConstHistogram takes.
 func (s *Snapshot) HandoffStats() (held int, ended [numOutcomes]uint64, count uint64, sum float64, buckets map[float64]uint64) {
-	h := s.handoff
-	buckets = make(map[float64]uint64, len(handoffBounds))
-	for i, b := range handoffBounds {
-		buckets[b] = h.buckets[i]
-	}
-	return s.held, h.ended, h.count, h.sum, buckets
+	d := s.handoff.durations
+	d.bounds = &handoffBounds
+	count, sum, buckets = d.export()
+	return s.held, s.handoff.ended, count, sum, buckets
 }
 
 // awaits reports whether collector's fetch of job from a snapshot of generation gen releases a hold.

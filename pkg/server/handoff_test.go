@@ -98,6 +98,9 @@ func TestOwnFetchEndsHandoff(t *testing.T) {
 	if m := metricsBody(t, s); !strings.Contains(m, `targetallocator_handoffs_total{outcome="fetched"} `+fmt.Sprint(ownC)) {
 		t.Fatalf("metrics do not count %d fetched handoffs:\n%s", ownC, grepLines(m, "handoff"))
 	}
+	if m := metricsBody(t, s); !strings.Contains(m, `targetallocator_handoff_duration_seconds_bucket{le="600"} `+fmt.Sprint(ownC)) {
+		t.Fatalf("the handoff duration histogram does not hold %d observations on its bounds:\n%s", ownC, grepLines(m, "handoff_duration"))
+	}
 }
 
 // A header cannot stretch holds: absurd or malformed values count as not announced.
