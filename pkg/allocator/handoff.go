@@ -27,7 +27,8 @@ type Handoff struct {
 	MaxHold time.Duration
 }
 
-// Handoff defaults, used by the TA's configuration.
+// Handoff defaults, also the TA configuration's (pkg/taconfig): Prometheus' http_sd refresh default is 60 s; a
+// hold never lasts longer than 10 minutes.
 const (
 	DefaultHandoffMargin          = 5 * time.Second
 	DefaultHandoffRefreshInterval = 60 * time.Second

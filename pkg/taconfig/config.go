@@ -7,6 +7,8 @@ import (
 	"github.com/prometheus/common/model"
 	promconfig "github.com/prometheus/prometheus/config"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/otelcol-operator/otelcol-operator/pkg/allocator"
 )
 
 // Allocation strategies.
@@ -28,13 +30,6 @@ const (
 	DefaultHTTPSListenAddr              = ":8443"
 	DefaultCollectorNotReadyGracePeriod = 30 * time.Second
 	DefaultPrometheusCRScrapeInterval   = model.Duration(30 * time.Second)
-)
-
-// Handoff defaults: Prometheus' http_sd refresh default is 60 s; a hold never lasts longer than 10 minutes.
-const (
-	DefaultHandoffMargin          = 5 * time.Second
-	DefaultHandoffRefreshInterval = 60 * time.Second
-	DefaultHandoffMaxHold         = 10 * time.Minute
 )
 
 // Config is the TA configuration file.
@@ -159,7 +154,8 @@ func defaults() *Config {
 			DenyFSAccessThroughSMs:          true,
 		},
 		HTTPS: HTTPS{ListenAddr: DefaultHTTPSListenAddr},
-		Handoff: Handoff{Mode: HandoffMakeBeforeBreak, Margin: DefaultHandoffMargin,
-			DefaultRefreshInterval: DefaultHandoffRefreshInterval, MaxHold: DefaultHandoffMaxHold},
+		// The allocator's own defaults, so the file and the package cannot disagree.
+		Handoff: Handoff{Mode: HandoffMakeBeforeBreak, Margin: allocator.DefaultHandoffMargin,
+			DefaultRefreshInterval: allocator.DefaultHandoffRefreshInterval, MaxHold: allocator.DefaultHandoffMaxHold},
 	}
 }
