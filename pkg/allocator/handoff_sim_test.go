@@ -151,7 +151,8 @@ func (s *simulation) publishCollectors() {
 	s.observeOwners()
 }
 
-// observeOwners counts owner changes after every change, so that several moves at one instant are seen.
+// observeOwners counts owner changes after every collector change (targets keep their node in the simulation,
+// so only collector changes move them), so that several moves at one instant are seen.
 func (s *simulation) observeOwners() {
 	for job, m := range s.targets {
 		for h := range m {

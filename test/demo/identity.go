@@ -4,11 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"net/url"
-	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -19,23 +15,9 @@ import (
 func (d *demo) showUnexpandedID(ctx context.Context, name string) error {
 	ta := d.taURLs[name]
 	count := func(id, localIP string) (int, error) {
-		dialer := &net.Dialer{Timeout: 5 * time.Second}
-		if localIP != "" {
-			dialer.LocalAddr = &net.TCPAddr{IP: net.ParseIP(localIP)}
-		}
-		client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DialContext: dialer.DialContext}}
-		resp, err := client.Get(ta + "/jobs/web/targets?collector_id=" + url.QueryEscape(id))
-		if err != nil {
-			return 0, err
-		}
-		defer resp.Body.Close()
-		body, err := io.ReadAll(resp.Body)
-		if err != nil {
-			return 0, err
-		}
 		var groups []json.RawMessage
-		if err := json.Unmarshal(body, &groups); err != nil {
-			return 0, fmt.Errorf("%s: %w", body, err)
+		if err := getJSONFrom(ctx, ta+"/jobs/web/targets?collector_id="+url.QueryEscape(id), localIP, &groups); err != nil {
+			return 0, err
 		}
 		return len(groups), nil
 	}
