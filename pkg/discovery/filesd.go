@@ -26,9 +26,9 @@ const fileSDFilepathLabel = model.MetaLabelPrefix + "filepath"
 // refresh interval, same decoding and errors), with two differences that matter at a million targets:
 //   - A file is decoded only when its bytes changed. Prometheus' file SD re-decodes every file of a provider on
 //     every refresh and on any event in a watched directory (a change in one file wakes every provider watching
-//     that directory); decoding is where almost all of its CPU and allocation goes. On a refresh tick, a file whose
-//     size, modification time and inode are those of its last read is not even read; on a watch event it is read
-//     and hashed.
+//     that directory); decoding is where almost all of its CPU and allocation goes. A file whose size,
+//     modification time and inode are those of its last read is not even read, unless a watch event names it
+//     (a rewrite in place within the clock's resolution keeps all three) or events were lost.
 //   - Decoded groups are bounded: a provider holds the shared gate from decoding a file until Discovery applied
 //     the groups (proved by a second, empty send, which the forwarder takes only after applying the first), so
 //     at most one file's label maps are alive at a time across all file SD providers.
@@ -41,6 +41,8 @@ type fileDiscoverer struct {
 	gate     chan struct{}
 	// files are the files of the last refresh: what was read and how many groups they had.
 	files map[string]fileState
+	// readFile reads a file: os.ReadFile, or a counting one in tests.
+	readFile func(string) ([]byte, error)
 }
 
 type fileState struct {
@@ -59,6 +61,7 @@ func newFileDiscoverer(cfg *file.SDConfig, logger *slog.Logger, gate chan struct
 		logger:   logger,
 		gate:     gate,
 		files:    map[string]fileState{},
+		readFile: os.ReadFile,
 	}
 }
 
@@ -71,7 +74,7 @@ func (d *fileDiscoverer) Run(ctx context.Context, up chan<- []*targetgroup.Group
 	}
 	defer watcher.Close()
 	// The first refresh always reports, even with no file yet, so that readiness does not wait for it.
-	if !d.refresh(ctx, up, watcher, true) || !send(ctx, up, []*targetgroup.Group{}) {
+	if !d.refresh(ctx, up, watcher, readAll) || !send(ctx, up, []*targetgroup.Group{}) {
 		return
 	}
 	interval := d.interval
@@ -89,17 +92,28 @@ func (d *fileDiscoverer) Run(ctx context.Context, up chan<- []*targetgroup.Group
 			if ev.Name == "" || ev.Op^fsnotify.Chmod == 0 {
 				continue
 			}
-			// One refresh reads every file of this provider, so the events already queued (a rename is several:
-			// the temporary file's create, write and rename, the target's create) are folded into it.
-			drainEvents(watcher.Events)
-			if !d.refresh(ctx, up, watcher, true) {
+			// One refresh covers every file of this provider, so the events already queued (a rename is several:
+			// the temporary file's create, write and rename, the target's create) are folded into it. It reads
+			// the files the events name, and of the others those whose stat changed: at a million targets in
+			// ten files, reading all of them for a change in one was a gigabyte read and hashed per change.
+			named := map[string]bool{filepath.Clean(ev.Name): true}
+			drainEvents(watcher.Events, named)
+			if !d.refresh(ctx, up, watcher, func(name string) bool { return named[filepath.Clean(name)] }) {
 				return
 			}
 		case <-ticker.C:
-			if !d.refresh(ctx, up, watcher, false) {
+			if !d.refresh(ctx, up, watcher, readNone) {
 				return
 			}
 		case err := <-watcher.Errors:
+			if errors.Is(err, fsnotify.ErrEventOverflow) {
+				// Events were lost, so which files changed is unknown: read them all.
+				d.logger.Warn("File watch events were lost; reading every file", "err", err)
+				if !d.refresh(ctx, up, watcher, readAll) {
+					return
+				}
+				continue
+			}
 			if err != nil {
 				d.logger.Error("Error watching file", "err", err)
 			}
@@ -107,10 +121,15 @@ func (d *fileDiscoverer) Run(ctx context.Context, up chan<- []*targetgroup.Group
 	}
 }
 
-// refresh sends the groups of every file whose content changed, and empty groups for Sources that vanished. With
-// read false, a file whose stat is unchanged is taken as unchanged without reading it. It returns false when ctx
-// ended.
-func (d *fileDiscoverer) refresh(ctx context.Context, up chan<- []*targetgroup.Group, w *fsnotify.Watcher, read bool) bool {
+// readAll and readNone are refresh's two fixed choices of files to read whatever their stat.
+func readAll(string) bool  { return true }
+func readNone(string) bool { return false }
+
+// refresh sends the groups of every file whose content changed, and empty groups for Sources that vanished. A
+// file is read when read(name) says so, when it is new, or when its size, modification time or inode differ from
+// its last read; otherwise it is taken as unchanged. A read file whose bytes hash as before is not decoded. It
+// returns false when ctx ended.
+func (d *fileDiscoverer) refresh(ctx context.Context, up chan<- []*targetgroup.Group, w *fsnotify.Watcher, read func(name string) bool) bool {
 	seen := map[string]fileState{}
 	for _, name := range d.list() {
 		last, known := d.files[name]
@@ -122,11 +141,11 @@ func (d *fileDiscoverer) refresh(ctx context.Context, up chan<- []*targetgroup.G
 			}
 			continue
 		}
-		if known && !read && sameStat(last.info, info) {
+		if known && !read(name) && sameStat(last.info, info) {
 			seen[name] = last
 			continue
 		}
-		content, err := os.ReadFile(name)
+		content, err := d.readFile(name)
 		if err != nil {
 			d.logger.Error("Error reading file", "path", name, "err", err)
 			if known {
@@ -190,13 +209,17 @@ func (d *fileDiscoverer) refresh(ctx context.Context, up chan<- []*targetgroup.G
 	return true
 }
 
-// drainEvents discards the events queued on ch without waiting for more.
-func drainEvents(ch <-chan fsnotify.Event) {
+// drainEvents takes the events queued on ch without waiting for more and adds the cleaned names of those that
+// carry a change to named.
+func drainEvents(ch <-chan fsnotify.Event, named map[string]bool) {
 	for {
 		select {
-		case _, ok := <-ch:
+		case ev, ok := <-ch:
 			if !ok {
 				return
+			}
+			if ev.Name != "" && ev.Op^fsnotify.Chmod != 0 {
+				named[filepath.Clean(ev.Name)] = true
 			}
 		default:
 			return

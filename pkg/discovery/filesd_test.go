@@ -3,10 +3,12 @@ package discovery
 import (
 	"context"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -191,4 +193,81 @@ func FuzzDecodeChangedEqualsFullDecode(f *testing.F) {
 			t.Fatalf("after the second read: %d groups\n%v\nfull decode:\n%v", nB, state, want)
 		}
 	})
+}
+
+// A change in one file reads that file only, not every file of the provider; a rewrite in place that keeps the
+// size and modification time (so a stat cannot tell) is still read, because the watch event names the file.
+func TestFileSDReadsOnlyTheFilesEventsName(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.json"), filepath.Join(dir, "b.json")
+	writeAtomically(t, a, `[{"targets":["a:1"]}]`)
+	writeAtomically(t, b, `[{"targets":["b:1"]}]`)
+	d := newFileDiscoverer(&file.SDConfig{Files: []string{filepath.Join(dir, "*.json")}, RefreshInterval: model.Duration(time.Hour)},
+		slog.New(slog.DiscardHandler), make(chan struct{}, 1))
+	var mu sync.Mutex
+	reads := map[string]int{}
+	d.readFile = func(name string) ([]byte, error) {
+		mu.Lock()
+		reads[filepath.Base(name)]++
+		mu.Unlock()
+		return os.ReadFile(name)
+	}
+	readCounts := func() map[string]int {
+		mu.Lock()
+		defer mu.Unlock()
+		return maps.Clone(reads)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	up := make(chan []*targetgroup.Group)
+	go d.Run(ctx, up)
+	for range 2 {
+		if got := recvUpdate(up, 5*time.Second); len(got) != 1 {
+			t.Fatalf("first load: %v", got)
+		}
+	}
+	// The end of the first refresh: from here on the directory is watched.
+	for {
+		if tgs := recvUpdateOrEmpty(up, 300*time.Millisecond); tgs == nil {
+			break
+		}
+	}
+	writeAtomically(t, a, `[{"targets":["a:2"]}]`)
+	if got := recvUpdate(up, 5*time.Second); len(got) != 1 || got[0].Targets[0]["__address__"] != "a:2" {
+		t.Fatalf("changed file: %v", got)
+	}
+	time.Sleep(200 * time.Millisecond) // let the refresh finish
+	if r := readCounts(); r["a.json"] < 2 || r["b.json"] != 1 {
+		t.Fatalf("reads after a change in a.json: %v, want b.json read once (at the start)", r)
+	}
+
+	info, err := os.Stat(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(b, []byte(`[{"targets":["b:9"]}]`), 0o644); err != nil { // same size, same inode
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(b, info.ModTime(), info.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	if now, err := os.Stat(b); err != nil || !sameStat(info, now) {
+		t.Fatalf("the rewrite changed the stat (%v), so it tests nothing", err)
+	}
+	if got := recvUpdate(up, 5*time.Second); len(got) != 1 || got[0].Targets[0]["__address__"] != "b:9" {
+		t.Fatalf("rewrite in place with the same stat: %v", got)
+	}
+}
+
+// recvUpdateOrEmpty returns the next update, empty or not, or nil when none comes within d.
+func recvUpdateOrEmpty(up <-chan []*targetgroup.Group, d time.Duration) []*targetgroup.Group {
+	select {
+	case tgs := <-up:
+		if tgs == nil {
+			return []*targetgroup.Group{}
+		}
+		return tgs
+	case <-time.After(d):
+		return nil
+	}
 }

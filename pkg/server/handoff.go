@@ -49,7 +49,7 @@ func (s *Server) fromCollector(r *http.Request, snap *allocator.Snapshot, collec
 // writeTargets writes a collector's http_sd body and, once it is written, tells the allocator that the collector
 // has fetched it.
 func (s *Server) writeTargets(w http.ResponseWriter, r *http.Request, snap *allocator.Snapshot, job, name string) {
-	if err := writeJSON(w, snap.Response(job, name)); err != nil || r.Method == http.MethodHead {
+	if err := writeBody(w, r, snap.Body(job, name)); err != nil || r.Method == http.MethodHead {
 		return // the collector did not get it: nothing was handed over
 	}
 	if s.opts.Fetched != nil && snap.IsLive(name) && s.fromCollector(r, snap, name) {

@@ -94,7 +94,7 @@ func writeJSONString(b *strings.Builder, s string) {
 }
 
 // writeDebugTargets streams {"<collector>": {"_link": ..., "targets": [<items>]}, ...} for every live collector:
-// a debugging view made of the snapshot's prebuilt per-collector responses, written one after the other. Nothing
+// a debugging view made of the snapshot's per-collector responses, written one after the other. Nothing
 // is assembled, so a request costs the same small memory whatever the number of targets (the whole map is about
 // 700 MB at a million targets); its length is not known in advance, so it goes out chunked.
 func writeDebugTargets(w http.ResponseWriter, snap *allocator.Snapshot, job string) {
@@ -109,7 +109,7 @@ func writeDebugTargets(w http.ResponseWriter, snap *allocator.Snapshot, job stri
 		io.WriteString(w, `:{"_link":`)
 		w.Write(jsonString(jobLink(job) + "?collector_id=" + url.QueryEscape(c.Name)))
 		io.WriteString(w, `,"targets":`)
-		if _, err := io.WriteString(w, snap.Response(job, c.Name)); err != nil {
+		if _, err := snap.Body(job, c.Name).WriteTo(w); err != nil {
 			return // the client is gone (or the write timeout passed): stop, nothing to report to it
 		}
 		io.WriteString(w, "}")

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strconv"
 	"unsafe"
+
+	"github.com/otelcol-operator/otelcol-operator/pkg/allocator"
 )
 
 const contentTypeJSON = "application/json"
@@ -28,6 +30,21 @@ func writeJSON[B []byte | string](w http.ResponseWriter, body B) error {
 	case []byte:
 		_, err = w.Write(b)
 	}
+	return err
+}
+
+// writeBody writes an http_sd body with its length (so it is not chunked) and reports whether it went out.
+// Body.WriteTo hands net/http chunks of 256 KB, which it passes to the connection without copying them through
+// its small buffers (see writeJSON). A HEAD request gets the headers only.
+func writeBody(w http.ResponseWriter, r *http.Request, body allocator.Body) error {
+	h := w.Header()
+	h.Set("Content-Type", contentTypeJSON)
+	h.Set("Content-Length", strconv.Itoa(body.Len()))
+	w.WriteHeader(http.StatusOK)
+	if r.Method == http.MethodHead {
+		return nil
+	}
+	_, err := body.WriteTo(w)
 	return err
 }
 

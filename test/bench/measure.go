@@ -247,6 +247,19 @@ config:
 	return &ta{base: "http://" + addr, cmd: cmd, client: &http.Client{Timeout: time.Minute, Transport: tr}}, nil
 }
 
+// profileAsync starts a CPU profile of secs seconds into dir/file and returns where its error will arrive; with
+// no dir it profiles nothing and the channel yields nil at once.
+func (t *ta) profileAsync(dir, file string, secs int) <-chan error {
+	done := make(chan error, 1)
+	if dir == "" {
+		done <- nil
+		return done
+	}
+	go func() { done <- t.saveProfile(fmt.Sprintf("/debug/pprof/profile?seconds=%d", secs), filepath.Join(dir, file)) }()
+	time.Sleep(100 * time.Millisecond) // let the profile begin before the change it is to see
+	return done
+}
+
 // saveProfile writes what the TA serves at path (a /debug/pprof endpoint) to file.
 func (t *ta) saveProfile(path, file string) error {
 	resp, err := t.client.Get(t.base + path)
@@ -361,8 +374,8 @@ func measure(ctx context.Context, o options, c *cluster, sc scenario, bin, kubec
 		r.fail("start", err)
 		return err
 	}
-	rss, _, cpu := proc(pid)
-	r.row("start: all targets served", at.Sub(start), fmt.Sprintf("RSS %s, CPU %s", mb(rss), cpu.Round(10*time.Millisecond)))
+	rss, hwm, cpu := proc(pid)
+	r.row("start: all targets served", at.Sub(start), fmt.Sprintf("RSS %s, CPU %s, peak RSS so far %s", mb(rss), cpu.Round(10*time.Millisecond), mb(hwm)))
 	r.checked("start", s, want)
 
 	// Phase 2: idle.
@@ -386,13 +399,13 @@ func measure(ctx context.Context, o options, c *cluster, sc scenario, bin, kubec
 	}
 	_, _, cpuL0 := proc(pid)
 	p50, p99, rps, bytes, errs := load(t, jobs[0], c.collectors, o.load)
-	_, _, cpuL1 := proc(pid)
+	_, hwmL, cpuL1 := proc(pid)
 	per := int64(0)
 	if n := int64(rps * o.load.Seconds()); n > 0 {
 		per = bytes / n
 	}
-	r.row("http_sd, 4 clients", 0, fmt.Sprintf("p50 %s, p99 %s, %.0f req/s, %d errors, %d KB a response, %.0f MB/s, TA CPU %s",
-		p50, p99, rps, errs, per>>10, float64(bytes)/o.load.Seconds()/(1<<20), (cpuL1-cpuL0).Round(10*time.Millisecond)))
+	r.row("http_sd, 4 clients", 0, fmt.Sprintf("p50 %s, p99 %s, %.0f req/s, %d errors, %d KB a response, %.0f MB/s, TA CPU %s, peak RSS so far %s",
+		p50, p99, rps, errs, per>>10, float64(bytes)/o.load.Seconds()/(1<<20), (cpuL1-cpuL0).Round(10*time.Millisecond), mb(hwmL)))
 	if prof != nil {
 		if err := <-prof; err != nil {
 			return err
@@ -404,6 +417,7 @@ func measure(ctx context.Context, o options, c *cluster, sc scenario, bin, kubec
 	if err != nil {
 		return err
 	}
+	replaceProf := t.profileAsync(o.pprofDir, "cpu-replace.pprof", 10)
 	changed, err := sc.replaceOne(ctx)
 	if err != nil {
 		return err
@@ -417,11 +431,16 @@ func measure(ctx context.Context, o options, c *cluster, sc scenario, bin, kubec
 		r.fail("replace", err)
 		return err
 	}
-	r.row("one target replaced -> served", at.Sub(changed), "")
+	_, hwmR, _ := proc(pid)
+	r.row("one target replaced -> served", at.Sub(changed), "peak RSS so far "+mb(hwmR))
+	if err := <-replaceProf; err != nil {
+		return err
+	}
 	r.checked("replace", s, want)
 
 	// Phase 5: a collector joins.
 	before := s
+	joinProf := t.profileAsync(o.pprofDir, "cpu-join.pprof", 15)
 	if err := c.addCollector(ctx, len(c.collectors)); err != nil {
 		return err
 	}
@@ -445,6 +464,14 @@ func measure(ctx context.Context, o options, c *cluster, sc scenario, bin, kubec
 	}
 	r.row("collector joins -> served", at.Sub(joined), fmt.Sprintf("moved %.3f (ideal %.3f)", float64(moved)/float64(n), 1/float64(len(c.collectors))))
 	r.checked("join", s, want)
+	if err := <-joinProf; err != nil {
+		return err
+	}
+	if o.pprofDir != "" {
+		if err := t.saveProfile("/debug/pprof/heap", filepath.Join(o.pprofDir, "heap-end.pprof")); err != nil {
+			return err
+		}
+	}
 
 	rss3, hwm, _ := proc(pid)
 	r.row("end", time.Since(start), fmt.Sprintf("RSS %s, peak RSS %s", mb(rss3), mb(hwm)))

@@ -1,0 +1,114 @@
+package allocator
+
+import (
+	"bytes"
+	"errors"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/otelcol-operator/otelcol-operator/pkg/target"
+)
+
+// encode is the plain definition of a body, which Body.WriteTo must reproduce byte for byte.
+func encode(ts []*target.Target) string {
+	parts := make([]string, len(ts))
+	for i, t := range ts {
+		parts[i] = string(t.Item)
+	}
+	return "[" + strings.Join(parts, ",") + "]"
+}
+
+// recordingWriter keeps what is written and the size of every Write.
+type recordingWriter struct {
+	bytes.Buffer
+	writes []int
+	failAt int // fail the Write with this index (1-based); 0 never fails
+}
+
+func (w *recordingWriter) Write(p []byte) (int, error) {
+	w.writes = append(w.writes, len(p))
+	if w.failAt == len(w.writes) {
+		return 0, errors.New("client gone")
+	}
+	return w.Buffer.Write(p)
+}
+
+// TestBodyWriteToEqualsEncode writes bodies whose items straddle chunk boundaries, fill a chunk exactly, and are
+// larger than a chunk, and checks each body is the plain encoding, its Len is its length, and no Write but an
+// oversized item's exceeds a chunk.
+func TestBodyWriteToEqualsEncode(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	item := func(n int) []byte {
+		b := bytes.Repeat([]byte{'x'}, n)
+		b[0], b[n-1] = '{', '}'
+		return b
+	}
+	cases := map[string][]int{
+		"one":              {10},
+		"exact chunk":      {chunkSize - 2}, // "[" + item fills the chunk, "]" goes in the next
+		"comma at the end": {chunkSize / 2, chunkSize/2 - 2, 5},
+		"oversized":        {100, chunkSize + 7, 100},
+		"only oversized":   {3 * chunkSize},
+	}
+	var many []int
+	for range 5000 {
+		many = append(many, 2+rng.IntN(900))
+	}
+	cases["many"] = many
+	for name, sizes := range cases {
+		t.Run(name, func(t *testing.T) {
+			ts := make([]*target.Target, len(sizes))
+			for i, n := range sizes {
+				ts[i] = &target.Target{Hash: uint64(i), Item: item(n)}
+			}
+			b := Body{p: &pair{targets: ts, size: bodySize(ts)}}
+			var w recordingWriter
+			n, err := b.WriteTo(&w)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := encode(ts)
+			if w.String() != want {
+				t.Fatalf("body differs from the plain encoding (%d bytes, want %d)", w.Len(), len(want))
+			}
+			if int(n) != len(want) || b.Len() != len(want) {
+				t.Fatalf("written %d, Len %d, want %d", n, b.Len(), len(want))
+			}
+			for _, s := range w.writes {
+				if s > chunkSize && !slicesContainsSize(sizes, s) {
+					t.Fatalf("a write of %d bytes, above the chunk size", s)
+				}
+			}
+		})
+	}
+	var w recordingWriter
+	if _, err := (Body{}).WriteTo(&w); err != nil || w.String() != "[]" || (Body{}).Len() != 2 {
+		t.Fatalf("zero Body wrote %q, %v", w.String(), err)
+	}
+}
+
+func slicesContainsSize(sizes []int, n int) bool {
+	for _, s := range sizes {
+		if s == n {
+			return true
+		}
+	}
+	return false
+}
+
+// TestBodyWriteToStopsAtError: a client that goes away mid-body gets no further writes.
+func TestBodyWriteToStopsAtError(t *testing.T) {
+	ts := make([]*target.Target, 2000)
+	for i := range ts {
+		ts[i] = &target.Target{Hash: uint64(i), Item: bytes.Repeat([]byte{'y'}, 500)}
+	}
+	b := Body{p: &pair{targets: ts, size: bodySize(ts)}}
+	w := recordingWriter{failAt: 2}
+	if _, err := b.WriteTo(&w); err == nil {
+		t.Fatal("no error from a failing writer")
+	}
+	if len(w.writes) != 2 {
+		t.Fatalf("%d writes after the failing one", len(w.writes)-2)
+	}
+}
