@@ -8,11 +8,16 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/klog/v2"
 
 	"github.com/otelcol-operator/otelcol-operator/pkg/logformat"
 	"github.com/otelcol-operator/otelcol-operator/pkg/taconfig"
 )
+
+// defaultResponseCache keeps every response of 100k targets assembled (about 95 MB at 17 labels a target) and
+// a few of a million.
+const defaultResponseCache = "256Mi"
 
 type options struct {
 	// logFormat is --log-format (text or json); logVerbosity is klog's -v, which the JSON sink needs too.
@@ -23,6 +28,10 @@ type options struct {
 	pprof bool
 	// printVersion prints the build's version and exits.
 	printVersion bool
+	// responseCache is --response-cache-size in bytes; responseCacheSet says it was given (else a memory limit
+	// caps the default).
+	responseCache    int64
+	responseCacheSet bool
 	// overrides are the flags that replace config file values, nil where not given.
 	overrides taconfig.Overrides
 	// notApplicable lists flags accepted for drop-in use that change nothing here, to be logged at warning.
@@ -52,6 +61,8 @@ func parseFlags(args []string) (*options, error) {
 		"longest wait for jobs whose discovery delivers nothing before /readyz turns 200 anyway")
 	fs.BoolVar(&o.pprof, "enable-pprof", false, "serve Go's profiling endpoints at /debug/pprof on the HTTP listener")
 	fs.BoolVar(&o.printVersion, "version", false, "print the version, commit and Go version, then exit")
+	responseCache := fs.String("response-cache-size", defaultResponseCache,
+		"memory for http_sd responses kept assembled (a quantity: 256Mi, 1Gi, 0 for none); others are written from the targets on each request. Unset, at most an eighth of GOMEMLIMIT")
 
 	zapLevel := fs.String("zap-log-level", "", "reference logging flag: debug, info, error or an integer; debug and N>0 set klog's -v (1 and N)")
 	zapDevel := fs.Bool("zap-devel", false, "reference logging flag, accepted and ignored (klog formats the logs)")
@@ -74,6 +85,11 @@ func parseFlags(args []string) (*options, error) {
 	if o.readyTimeout <= 0 {
 		return nil, fmt.Errorf("--ready-timeout must be positive, got %s", o.readyTimeout)
 	}
+	q, err := resource.ParseQuantity(*responseCache)
+	if err != nil || q.Sign() < 0 {
+		return nil, fmt.Errorf("--response-cache-size %q: want a non-negative quantity such as 256Mi", *responseCache)
+	}
+	o.responseCache, o.responseCacheSet = q.Value(), fs.Changed("response-cache-size")
 	if fs.Changed("kubeconfig") && fs.Changed("kubeconfig-path") && *kubeconfig != *kubeconfigPath {
 		return nil, fmt.Errorf("--kubeconfig %q and --kubeconfig-path %q differ", *kubeconfig, *kubeconfigPath)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"math"
 	"strings"
 	"testing"
 
@@ -69,6 +70,8 @@ func TestParseFlagsErrors(t *testing.T) {
 		{"--kubeconfig=/a", "--kubeconfig-path=/b"},
 		{"--ready-timeout=0s"},
 		{"--log-format=xml"},
+		{"--response-cache-size=-1Mi"},
+		{"--response-cache-size=lots"},
 		{"extra"},
 	} {
 		if _, err := parseFlags(args); err == nil {
@@ -77,6 +80,31 @@ func TestParseFlagsErrors(t *testing.T) {
 	}
 	if _, err := parseFlags([]string{"-h"}); !errors.Is(err, pflag.ErrHelp) {
 		t.Errorf("-h: %v, want pflag.ErrHelp", err)
+	}
+}
+
+// The response cache is 256 MiB by default, capped at an eighth of a memory limit; a size given on the command
+// line is taken as it is.
+func TestResponseCacheBudget(t *testing.T) {
+	o, err := parseFlags(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.responseCache != 256<<20 || o.responseCacheSet {
+		t.Fatalf("default %d (set %v), want 256 MiB", o.responseCache, o.responseCacheSet)
+	}
+	if got := responseCacheBudget(o.responseCache, o.responseCacheSet, math.MaxInt64); got != 256<<20 {
+		t.Errorf("no memory limit: %d", got)
+	}
+	if got := responseCacheBudget(o.responseCache, o.responseCacheSet, 1<<30); got != 128<<20 {
+		t.Errorf("1 GiB limit: %d, want 128 MiB", got)
+	}
+	o, err = parseFlags([]string{"--response-cache-size=1Gi"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := responseCacheBudget(o.responseCache, o.responseCacheSet, 1<<30); got != 1<<30 {
+		t.Errorf("--response-cache-size=1Gi under a 1 GiB limit: %d", got)
 	}
 }
 

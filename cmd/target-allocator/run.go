@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/http"
 	"runtime/debug"
@@ -64,10 +65,15 @@ func run(ctx context.Context, o *options) error {
 		allocOpts = append(allocOpts, allocator.WithHandoff(allocator.Handoff{Enabled: true, Margin: cfg.Handoff.Margin,
 			DefaultRefreshInterval: cfg.Handoff.DefaultRefreshInterval, MaxHold: cfg.Handoff.MaxHold}))
 	}
+	allocOpts = append(allocOpts, allocator.WithResponseCache(responseCacheBudget(o.responseCache, o.responseCacheSet, debug.SetMemoryLimit(-1))))
 	alloc, err := allocator.New(cfg.AllocationStrategy, cfg.AllocationFallbackStrategy, allocOpts...)
 	if err != nil {
 		return err
 	}
+	registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "targetallocator_response_cache_bytes",
+		Help: "Memory held by http_sd responses kept assembled (bounded by --response-cache-size).",
+	}, func() float64 { return float64(alloc.CachedResponseBytes()) }))
 
 	informerOptions, err := collectorwatch.InformerOptions(cfg.CollectorNamespace, cfg.CollectorSelector)
 	if err != nil {
@@ -329,4 +335,14 @@ func releaseAfterFirstLoad(ctx context.Context, ready func() bool) {
 		}
 	}
 	debug.FreeOSMemory()
+}
+
+// responseCacheBudget is the response cache's size: the flag's value, or for the default at most an eighth of
+// the memory limit (GOMEMLIMIT, set from the container's limit), so that a small container keeps its memory for
+// the targets.
+func responseCacheBudget(flag int64, set bool, memLimit int64) int64 {
+	if set || memLimit <= 0 || memLimit == math.MaxInt64 {
+		return flag
+	}
+	return min(flag, memLimit/8)
 }

@@ -36,6 +36,7 @@ type state struct {
 	changed      bool                 // something visible changed since the last publish
 	durations    [2]durationHistogram // by method: methodSetTargets, methodSetCollectors
 	prev         *Snapshot
+	cache        *responseCache // shared by every snapshot; nil: bodies are never assembled
 	handoffState
 }
 

@@ -2,12 +2,77 @@ package allocator
 
 import (
 	"io"
+	"runtime"
+	"strings"
 	"sync"
+	"sync/atomic"
+	"unsafe"
 )
 
 // Body is one (job, collector) http_sd response: "[" + its targets' items joined by "," + "]". The zero Body is
 // "[]". It is a view of an immutable snapshot, so any number of requests may write it at once.
-type Body struct{ p *pair }
+type Body struct {
+	p     *pair
+	cache *responseCache
+}
+
+// responseCache bounds the memory of assembled bodies. Writing a body from its items copies each item, from
+// wherever the heap put it, into a chunk: at 10 MB a response that copy is about half of the TA's CPU per
+// request. A body within the budget is assembled once, on its first request, and later requests of the same
+// pair write it with one Write. The budget counts every assembled body until its pair is garbage (a runtime
+// cleanup returns its bytes), old snapshots included, so the cache never holds more than budget bytes.
+type responseCache struct {
+	budget int64
+	used   atomic.Int64
+}
+
+// WithResponseCache lets up to budget bytes of http_sd bodies be kept assembled (see Body); 0, the default, keeps
+// none and writes every body from its items.
+func WithResponseCache(budget int64) Option {
+	return func(a *Allocator) { a.st.cache = &responseCache{budget: budget} }
+}
+
+// CachedResponseBytes is the memory the assembled bodies hold, for a metric.
+func (a *Allocator) CachedResponseBytes() int64 {
+	if a.st.cache == nil {
+		return 0
+	}
+	return a.st.cache.used.Load()
+}
+
+// reserve takes n bytes of the budget, or reports that they are not there.
+func (c *responseCache) reserve(n int) bool {
+	if c == nil || c.budget <= 0 {
+		return false
+	}
+	if c.used.Add(int64(n)) > c.budget {
+		c.used.Add(-int64(n))
+		return false
+	}
+	return true
+}
+
+// assembled returns p's whole body, assembling and keeping it when the budget allows, or "" when it does not.
+func (b Body) assembled() string {
+	if s := b.p.body.Load(); s != nil {
+		return *s
+	}
+	if !b.cache.reserve(b.p.size) {
+		return ""
+	}
+	var sb strings.Builder
+	sb.Grow(b.p.size)
+	b.writeChunks(&sb)
+	s := sb.String()
+	if !b.p.body.CompareAndSwap(nil, &s) {
+		// Another request assembled it meanwhile: serve theirs, give the reservation back.
+		b.cache.used.Add(-int64(b.p.size))
+		return *b.p.body.Load()
+	}
+	cache := b.cache
+	runtime.AddCleanup(b.p, func(n int) { cache.used.Add(-int64(n)) }, b.p.size)
+	return s
+}
 
 // Len is the body's length in bytes, for Content-Length.
 func (b Body) Len() int {
@@ -25,13 +90,26 @@ const chunkSize = 256 << 10
 
 var chunkPool = sync.Pool{New: func() any { b := make([]byte, 0, chunkSize); return &b }}
 
-// WriteTo writes the body to w in chunks of about chunkSize (an item larger than a chunk is written on its own)
-// and returns the bytes written and the first write error; it stops at that error.
+// WriteTo writes the body to w and returns the bytes written and the first write error. A body the response
+// cache holds (or can take) goes out in one Write; any other in chunks of about chunkSize (an item larger than
+// a chunk on its own), stopping at the first error.
 func (b Body) WriteTo(w io.Writer) (int64, error) {
 	if b.p == nil || len(b.p.targets) == 0 {
 		n, err := io.WriteString(w, emptyBody)
 		return int64(n), err
 	}
+	if s := b.assembled(); s != "" {
+		// One Write of the string's bytes, aliased, not copied (an io.Writer must not modify what it is given):
+		// net/http hands a large []byte to the connection in one write(2), where WriteString would copy it
+		// through its 4 KB buffer.
+		n, err := w.Write(unsafe.Slice(unsafe.StringData(s), len(s)))
+		return int64(n), err
+	}
+	return b.writeChunks(w)
+}
+
+// writeChunks writes the body from its items in chunks of about chunkSize.
+func (b Body) writeChunks(w io.Writer) (int64, error) {
 	bufp := chunkPool.Get().(*[]byte)
 	defer chunkPool.Put(bufp)
 	buf := (*bufp)[:0]

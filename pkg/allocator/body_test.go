@@ -3,9 +3,14 @@ package allocator
 import (
 	"bytes"
 	"errors"
+	"fmt"
+	"io"
 	"math/rand/v2"
+	"runtime"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/otelcol-operator/otelcol-operator/pkg/target"
 )
@@ -110,5 +115,79 @@ func TestBodyWriteToStopsAtError(t *testing.T) {
 	}
 	if len(w.writes) != 2 {
 		t.Fatalf("%d writes after the failing one", len(w.writes)-2)
+	}
+}
+
+// bodyTargets are n targets of about 300 bytes each.
+func bodyTargets(prefix string, n int) []*target.Target {
+	ts := make([]*target.Target, n)
+	for i := range ts {
+		addr := fmt.Sprintf("%s-%d:8080", prefix, i)
+		ts[i] = &target.Target{Hash: uint64(rand.Uint64() | 1), Address: addr,
+			Item: fmt.Appendf(nil, `{"targets":[%q],"labels":{"l":%q}}`, addr, strings.Repeat("v", 250))}
+	}
+	return ts
+}
+
+// The response cache keeps a body assembled only within its budget, serves the same bytes either way, gives the
+// bytes back once the pair is garbage, and does not leak reservations when requests race to assemble it.
+func TestResponseCacheBudget(t *testing.T) {
+	one := Body{p: &pair{targets: bodyTargets("x", 100)}}
+	one.p.size = bodySize(one.p.targets)
+	a, err := New(ConsistentHashing, "", WithResponseCache(int64(one.Len())*3/2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.SetCollectors([]target.Collector{{Name: "c"}})
+	a.Apply(target.JobChange{Job: "a", Upsert: bodyTargets("a", 100)}, target.JobChange{Job: "b", Upsert: bodyTargets("b", 100)})
+	snap := a.Snapshot()
+	bodyA, bodyB := snap.Body("a", "c"), snap.Body("b", "c")
+
+	var wg sync.WaitGroup
+	outs := make([]string, 8)
+	for i := range outs {
+		wg.Go(func() {
+			var w recordingWriter
+			if _, err := bodyA.WriteTo(&w); err != nil {
+				t.Error(err)
+			}
+			outs[i] = w.String()
+		})
+	}
+	wg.Wait()
+	for _, o := range outs {
+		if o != encode(snap.Targets("a", "c")) {
+			t.Fatal("a racing request got other bytes than the plain encoding")
+		}
+	}
+	if bodyA.p.body.Load() == nil {
+		t.Fatal("a body within the budget was not kept")
+	}
+	if got := a.CachedResponseBytes(); got != int64(bodyA.Len()) {
+		t.Fatalf("cache holds %d bytes after racing requests, want %d (one body)", got, bodyA.Len())
+	}
+	var w recordingWriter
+	if _, err := bodyB.WriteTo(&w); err != nil || w.String() != encode(snap.Targets("b", "c")) {
+		t.Fatalf("body over the budget: %v", err)
+	}
+	if bodyB.p.body.Load() != nil || a.CachedResponseBytes() != int64(bodyA.Len()) {
+		t.Fatalf("a body past the budget was kept: cache holds %d bytes, budget %d", a.CachedResponseBytes(), one.Len()*3/2)
+	}
+
+	// Job a goes: once nothing references its pair, the budget is free again and b can be kept.
+	a.Apply(target.JobChange{Job: "a", Delete: true})
+	snap, bodyA, bodyB = nil, Body{}, Body{}
+	deadline := time.Now().Add(10 * time.Second)
+	for a.CachedResponseBytes() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("cache still holds %d bytes of a dropped pair", a.CachedResponseBytes())
+		}
+		runtime.GC()
+		time.Sleep(10 * time.Millisecond)
+	}
+	b := a.Snapshot().Body("b", "c")
+	b.WriteTo(io.Discard)
+	if b.p.body.Load() == nil {
+		t.Fatal("budget freed, but b was not kept")
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/otelcol-operator/otelcol-operator/pkg/target"
 )
@@ -30,6 +31,7 @@ type Snapshot struct {
 	draining map[string]struct{}
 	held     int // targets held by a previous collector
 	handoff  handoffStats
+	cache    *responseCache
 }
 
 // jobView is the published, immutable state of one job; a snapshot shares the views of unchanged jobs with
@@ -43,13 +45,16 @@ type jobView struct {
 }
 
 // pair is the response of one (job, collector) pair. It is rebuilt, never changed, when the pair's targets change.
-// It holds no copy of the body: the body is "[" + the targets' items joined by "," + "]", written from the items
-// themselves (see Body). Keeping each item once halves the TA's memory: at a million targets the items are about
-// 950 MB, and prebuilt bodies were another 950 MB, rebuilt whole (and so allocated again) on every change.
+// It holds no prebuilt body: the body is "[" + the targets' items joined by "," + "]", written from the items
+// themselves (see Body), and assembled only on request within the response cache's budget. Keeping each item
+// once halves the TA's memory: at a million targets the items are about 950 MB, and prebuilt bodies were another
+// 950 MB, rebuilt whole (and so allocated again) on every change.
 type pair struct {
 	targets    []*target.Target // sorted by Hash, so the body is identical on every replica
 	size       int              // the body's length in bytes
 	generation uint64           // the generation whose allocation the body reflects
+	// body is the assembled body once a request assembled it within the response cache's budget.
+	body atomic.Pointer[string]
 }
 
 // Generation numbers allocation changes; it grows with every published change.
@@ -87,7 +92,7 @@ func (s *Snapshot) Unassigned() int { return s.unassigned }
 // has no targets. It is not assembled in memory; Body.WriteTo writes it.
 func (s *Snapshot) Body(job, collector string) Body {
 	if p := s.pair(job, collector); p != nil {
-		return Body{p: p}
+		return Body{p: p, cache: s.cache}
 	}
 	return Body{}
 }
@@ -173,6 +178,7 @@ func (s *state) publish() *Snapshot {
 		collTotals: make(map[string]int, len(s.colls.live.ids)),
 		durations:  s.durations,
 		handoff:    s.stats,
+		cache:      s.cache,
 	}
 	s.rebuildDirty()
 	for name, j := range s.jobs {

@@ -135,6 +135,7 @@ type allocMetrics struct {
 	assigned     int
 	collectors   int
 	generation   uint64
+	held         int // targets a previous collector still serves during a handoff
 }
 
 func (t *ta) metrics() (allocMetrics, error) {
@@ -165,6 +166,8 @@ func (t *ta) metrics() (allocMetrics, error) {
 			m.assigned += int(v)
 		case strings.HasPrefix(name, "opentelemetry_allocator_collectors_allocatable{"):
 			m.collectors = int(v)
+		case name == "targetallocator_handoff_targets":
+			m.held = int(v)
 		case name == "targetallocator_generation", name == "opentelemetry_allocator_generation":
 			// The TA's own name; the older one is kept so the bench also measures earlier builds.
 			m.generation = uint64(v)
@@ -446,9 +449,26 @@ func measure(ctx context.Context, o options, c *cluster, sc scenario, bin, kubec
 	}
 	joined := time.Now()
 	newest := c.collectors[len(c.collectors)-1]
+	// Under make-before-break the previous owners keep serving the moved targets until the new collector has
+	// fetched them; a collector fetches as it starts, so once the TA allocates to it the bench fetches as it,
+	// from its pod IP, before the exact check (which reads every share at once, and at a million targets takes
+	// seconds).
 	s, at, err = waitServed(t, want, c.collectors, 2*time.Minute, func() (bool, error) {
 		m, err := t.metrics()
-		return m.collectors == len(c.collectors) && m.perCollector[newest] > 0 && m.assigned == n, err
+		if err != nil || m.collectors != len(c.collectors) || m.perCollector[newest] == 0 || m.assigned != n {
+			return false, err
+		}
+		if m.held > 0 {
+			for _, job := range jobs {
+				if _, err := t.fetch(job, newest); err != nil {
+					return false, err
+				}
+			}
+			if m, err = t.metrics(); err != nil {
+				return false, err
+			}
+		}
+		return m.held == 0, nil
 	})
 	if err != nil {
 		r.fail("join", err)
