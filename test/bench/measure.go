@@ -258,7 +258,9 @@ func (t *ta) profileAsync(dir, file string, secs int) <-chan error {
 		done <- nil
 		return done
 	}
-	go func() { done <- t.saveProfile(fmt.Sprintf("/debug/pprof/profile?seconds=%d", secs), filepath.Join(dir, file)) }()
+	go func() {
+		done <- t.saveProfile(fmt.Sprintf("/debug/pprof/profile?seconds=%d", secs), filepath.Join(dir, file))
+	}()
 	time.Sleep(100 * time.Millisecond) // let the profile begin before the change it is to see
 	return done
 }
