@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -86,7 +87,7 @@ func parseFlags(args []string) (*options, error) {
 		return nil, fmt.Errorf("--ready-timeout must be positive, got %s", o.readyTimeout)
 	}
 	q, err := resource.ParseQuantity(*responseCache)
-	if err != nil || q.Sign() < 0 {
+	if err != nil || q.Sign() < 0 || q.CmpInt64(math.MaxInt64) > 0 {
 		return nil, fmt.Errorf("--response-cache-size %q: want a non-negative quantity such as 256Mi", *responseCache)
 	}
 	o.responseCache, o.responseCacheSet = q.Value(), fs.Changed("response-cache-size")

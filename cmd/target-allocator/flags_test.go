@@ -72,6 +72,7 @@ func TestParseFlagsErrors(t *testing.T) {
 		{"--log-format=xml"},
 		{"--response-cache-size=-1Mi"},
 		{"--response-cache-size=lots"},
+		{"--response-cache-size=10E"},
 		{"extra"},
 	} {
 		if _, err := parseFlags(args); err == nil {

@@ -4,7 +4,6 @@ import (
 	"io"
 	"runtime"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"unsafe"
 )
@@ -20,7 +19,9 @@ type Body struct {
 // wherever the heap put it, into a chunk: at 10 MB a response that copy is about half of the TA's CPU per
 // request. A body within the budget is assembled once, on its first request, and later requests of the same
 // pair write it with one Write. The budget counts every assembled body until its pair is garbage (a runtime
-// cleanup returns its bytes), old snapshots included, so the cache never holds more than budget bytes.
+// cleanup returns its bytes), old snapshots included, and a body is reserved before it is assembled, so the
+// cache never holds more than budget bytes. Two first requests that each fit but not together may both go
+// without: the budget is never overcommitted, at the price of a rare miss.
 type responseCache struct {
 	budget int64
 	used   atomic.Int64
@@ -82,13 +83,33 @@ func (b Body) Len() int {
 	return b.p.size
 }
 
-// chunkSize is how much of a body WriteTo assembles before one Write. The items are scattered over the heap; a
-// Write per item would be one write(2) per item, or a copy through net/http's 4 KB buffers and a write(2) per
+// chunkSize is how much of a body writeChunks assembles before one Write. The items are scattered over the heap;
+// a Write per item would be one write(2) per item, or a copy through net/http's 4 KB buffers and a write(2) per
 // 4 KB. 256 KB chunks keep the system calls few (about 40 for a 10 MB body) for a copy that costs about a
-// millisecond per 10 MB; the buffers are pooled, so a request allocates nothing.
+// millisecond per 10 MB.
 const chunkSize = 256 << 10
 
-var chunkPool = sync.Pool{New: func() any { b := make([]byte, 0, chunkSize); return &b }}
+// freeChunks keeps up to 8 chunk buffers between requests, so a steady request load allocates none. It is a
+// channel rather than a sync.Pool because a pool is emptied by every GC (and, in race builds, drops puts at
+// random): each miss is 256 KB of allocation. A request in flight holds one buffer while its client reads; the
+// server's write timeout bounds how long.
+var freeChunks = make(chan []byte, 8)
+
+func getChunk() []byte {
+	select {
+	case b := <-freeChunks:
+		return b[:0]
+	default:
+		return make([]byte, 0, chunkSize)
+	}
+}
+
+func putChunk(b []byte) {
+	select {
+	case freeChunks <- b:
+	default:
+	}
+}
 
 // WriteTo writes the body to w and returns the bytes written and the first write error. A body the response
 // cache holds (or can take) goes out in one Write; any other in chunks of about chunkSize (an item larger than
@@ -103,6 +124,9 @@ func (b Body) WriteTo(w io.Writer) (int64, error) {
 		// net/http hands a large []byte to the connection in one write(2), where WriteString would copy it
 		// through its 4 KB buffer.
 		n, err := w.Write(unsafe.Slice(unsafe.StringData(s), len(s)))
+		// The pair's cleanup gives the string's bytes back to the budget; it must not run while they are
+		// being written.
+		runtime.KeepAlive(b.p)
 		return int64(n), err
 	}
 	return b.writeChunks(w)
@@ -110,9 +134,8 @@ func (b Body) WriteTo(w io.Writer) (int64, error) {
 
 // writeChunks writes the body from its items in chunks of about chunkSize.
 func (b Body) writeChunks(w io.Writer) (int64, error) {
-	bufp := chunkPool.Get().(*[]byte)
-	defer chunkPool.Put(bufp)
-	buf := (*bufp)[:0]
+	buf := getChunk()
+	defer func() { putChunk(buf) }()
 	var written int64
 	flush := func() error {
 		n, err := w.Write(buf)

@@ -89,7 +89,8 @@ func (s *Snapshot) IsLive(name string) bool { _, ok := s.collTotals[name]; retur
 func (s *Snapshot) Unassigned() int { return s.unassigned }
 
 // Body returns the http_sd body for job and collector: a JSON array, "[]" when either is unknown or the pair
-// has no targets. It is not assembled in memory; Body.WriteTo writes it.
+// has no targets. Body.WriteTo writes it from the targets' items, or from its assembled copy when the response
+// cache holds one.
 func (s *Snapshot) Body(job, collector string) Body {
 	if p := s.pair(job, collector); p != nil {
 		return Body{p: p, cache: s.cache}

@@ -98,7 +98,7 @@ func (d *fileDiscoverer) Run(ctx context.Context, up chan<- []*targetgroup.Group
 			// ten files, reading all of them for a change in one was a gigabyte read and hashed per change.
 			named := map[string]bool{filepath.Clean(ev.Name): true}
 			drainEvents(watcher.Events, named)
-			if !d.refresh(ctx, up, watcher, func(name string) bool { return named[filepath.Clean(name)] }) {
+			if !d.refresh(ctx, up, watcher, namedOrSameFile(named)) {
 				return
 			}
 		case <-ticker.C:
@@ -118,6 +118,33 @@ func (d *fileDiscoverer) Run(ctx context.Context, up chan<- []*targetgroup.Group
 				d.logger.Error("Error watching file", "err", err)
 			}
 		}
+	}
+}
+
+// namedOrSameFile chooses the files named by events, and those that are the same file under another name (a
+// symbolic or hard link in a watched directory), whose stat an edit in place through the named one can leave
+// unchanged.
+func namedOrSameFile(named map[string]bool) func(string) bool {
+	var infos []os.FileInfo
+	for name := range named {
+		if info, err := os.Stat(name); err == nil {
+			infos = append(infos, info)
+		}
+	}
+	return func(name string) bool {
+		if named[filepath.Clean(name)] {
+			return true
+		}
+		info, err := os.Stat(name)
+		if err != nil {
+			return true // refresh reports the error
+		}
+		for _, n := range infos {
+			if os.SameFile(info, n) {
+				return true
+			}
+		}
+		return false
 	}
 }
 

@@ -271,3 +271,48 @@ func recvUpdateOrEmpty(up <-chan []*targetgroup.Group, d time.Duration) []*targe
 		return nil
 	}
 }
+
+// A file reached under two names (a hard link here; a symbolic link resolves the same way) and rewritten in place
+// through one of them with its stat kept is read under both, though the event names only one.
+func TestFileSDReadsLinksOfANamedFile(t *testing.T) {
+	dir := t.TempDir()
+	a, link := filepath.Join(dir, "a.json"), filepath.Join(dir, "link.json")
+	writeAtomically(t, a, `[{"targets":["a:1"]}]`)
+	if err := os.Link(a, link); err != nil {
+		t.Skip("no hard links here:", err)
+	}
+	d := newFileDiscoverer(&file.SDConfig{Files: []string{filepath.Join(dir, "*.json")}, RefreshInterval: model.Duration(time.Hour)},
+		slog.New(slog.DiscardHandler), make(chan struct{}, 1))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	up := make(chan []*targetgroup.Group)
+	go d.Run(ctx, up)
+	for range 2 {
+		if got := recvUpdate(up, 5*time.Second); len(got) != 1 {
+			t.Fatalf("first load: %v", got)
+		}
+	}
+	for recvUpdateOrEmpty(up, 300*time.Millisecond) != nil {
+	}
+	info, err := os.Stat(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(a, []byte(`[{"targets":["a:9"]}]`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(a, info.ModTime(), info.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	sources := map[string]bool{}
+	for len(sources) < 2 {
+		got := recvUpdate(up, 5*time.Second)
+		if len(got) != 1 || got[0].Targets[0]["__address__"] != "a:9" {
+			t.Fatalf("after the rewrite, got %v; updated so far %v", got, sources)
+		}
+		sources[got[0].Source] = true
+	}
+	if !sources[a+":0"] || !sources[link+":0"] {
+		t.Fatalf("updated %v, want both names", sources)
+	}
+}

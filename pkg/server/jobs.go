@@ -94,9 +94,10 @@ func writeJSONString(b *strings.Builder, s string) {
 }
 
 // writeDebugTargets streams {"<collector>": {"_link": ..., "targets": [<items>]}, ...} for every live collector:
-// a debugging view made of the snapshot's per-collector responses, written one after the other. Nothing
-// is assembled, so a request costs the same small memory whatever the number of targets (the whole map is about
-// 700 MB at a million targets); its length is not known in advance, so it goes out chunked.
+// a debugging view made of the snapshot's per-collector responses, written one after the other. The map itself
+// is never assembled, so a request costs the same small memory whatever the number of targets (the whole map is
+// about 700 MB at a million targets) beyond what the bounded response cache may keep; its length is not known in
+// advance, so it goes out chunked.
 func writeDebugTargets(w http.ResponseWriter, snap *allocator.Snapshot, job string) {
 	w.Header().Set("Content-Type", contentTypeJSON)
 	w.WriteHeader(http.StatusOK)

@@ -34,8 +34,9 @@ func writeJSON[B []byte | string](w http.ResponseWriter, body B) error {
 }
 
 // writeBody writes an http_sd body with its length (so it is not chunked) and reports whether it went out.
-// Body.WriteTo hands net/http chunks of 256 KB, which it passes to the connection without copying them through
-// its small buffers (see writeJSON). A HEAD request gets the headers only.
+// Body.WriteTo hands net/http the assembled body in one Write, or chunks of 256 KB, which it passes to the
+// connection without copying them through its small buffers (see writeJSON). A HEAD request gets the headers
+// only.
 func writeBody(w http.ResponseWriter, r *http.Request, body allocator.Body) error {
 	h := w.Header()
 	h.Set("Content-Type", contentTypeJSON)
