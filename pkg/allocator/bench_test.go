@@ -2,6 +2,7 @@ package allocator
 
 import (
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"runtime"
 	"strconv"
@@ -140,22 +141,31 @@ func BenchmarkJobChange1M(b *testing.B) {
 	}
 }
 
-// BenchmarkSnapshotResponse measures what a request costs the allocator side: an atomic load and two lookups.
-func BenchmarkSnapshotResponse(b *testing.B) {
-	a := mustNew(b, "", "")
-	a.SetCollectors(collectors(100))
-	a.Apply(jobChanges(podTargets(100_000, 100), 10)...)
-	b.ReportAllocs()
-	for b.Loop() {
-		if len(a.Snapshot().Response("job-3", "collector-42")) < 3 {
-			b.Fatal("empty")
-		}
+// BenchmarkSnapshotBody measures what a request costs the allocator side: an atomic load, two lookups and the
+// body's write, from the items in chunks (uncached) or in one Write of the kept copy (cached).
+func BenchmarkSnapshotBody(b *testing.B) {
+	for name, opts := range map[string][]Option{"cached": {WithResponseCache(256 << 20)}, "uncached": nil} {
+		b.Run(name, func(b *testing.B) {
+			a, err := New("", "", opts...)
+			if err != nil {
+				b.Fatal(err)
+			}
+			a.SetCollectors(collectors(100))
+			a.Apply(jobChanges(podTargets(100_000, 100), 10)...)
+			b.SetBytes(int64(a.Snapshot().Body("job-3", "collector-42").Len()))
+			b.ReportAllocs()
+			for b.Loop() {
+				if n, _ := a.Snapshot().Body("job-3", "collector-42").WriteTo(io.Discard); n < 3 {
+					b.Fatal("empty")
+				}
+			}
+		})
 	}
 }
 
 // BenchmarkAssign1M assigns 1M pod-like targets in 100 jobs to 100 collectors and reports the heap the
-// allocator keeps per target beyond the targets themselves (mostly the prebuilt responses, which copy each
-// item once, plus the index).
+// allocator keeps per target beyond the targets themselves (the sorted per-collector lists and the index; no
+// body is prebuilt).
 func BenchmarkAssign1M(b *testing.B) {
 	ts := podTargets(1_000_000, 100)
 	chs := jobChanges(ts, 100)
