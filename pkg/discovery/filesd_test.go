@@ -217,21 +217,7 @@ func TestFileSDReadsOnlyTheFilesEventsName(t *testing.T) {
 		defer mu.Unlock()
 		return maps.Clone(reads)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	up := make(chan []*targetgroup.Group)
-	go d.Run(ctx, up)
-	for range 2 {
-		if got := recvUpdate(up, 5*time.Second); len(got) != 1 {
-			t.Fatalf("first load: %v", got)
-		}
-	}
-	// The end of the first refresh: from here on the directory is watched.
-	for {
-		if tgs := recvUpdateOrEmpty(up, 300*time.Millisecond); tgs == nil {
-			break
-		}
-	}
+	up := runFirstLoad(t, d, 2)
 	writeAtomically(t, a, `[{"targets":["a:2"]}]`)
 	if got := recvUpdate(up, 5*time.Second); len(got) != 1 || got[0].Targets[0]["__address__"] != "a:2" {
 		t.Fatalf("changed file: %v", got)
@@ -259,6 +245,24 @@ func TestFileSDReadsOnlyTheFilesEventsName(t *testing.T) {
 	}
 }
 
+// runFirstLoad runs d until the test ends, takes its first load of files one-group updates, and waits until the
+// first refresh ended (nothing more comes), after which the directory is watched.
+func runFirstLoad(t *testing.T, d *fileDiscoverer, files int) <-chan []*targetgroup.Group {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	up := make(chan []*targetgroup.Group)
+	go d.Run(ctx, up)
+	for range files {
+		if got := recvUpdate(up, 5*time.Second); len(got) != 1 {
+			t.Fatalf("first load: %v", got)
+		}
+	}
+	for recvUpdateOrEmpty(up, 300*time.Millisecond) != nil {
+	}
+	return up
+}
+
 // recvUpdateOrEmpty returns the next update, empty or not, or nil when none comes within d.
 func recvUpdateOrEmpty(up <-chan []*targetgroup.Group, d time.Duration) []*targetgroup.Group {
 	select {
@@ -283,17 +287,7 @@ func TestFileSDReadsLinksOfANamedFile(t *testing.T) {
 	}
 	d := newFileDiscoverer(&file.SDConfig{Files: []string{filepath.Join(dir, "*.json")}, RefreshInterval: model.Duration(time.Hour)},
 		slog.New(slog.DiscardHandler), make(chan struct{}, 1))
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	up := make(chan []*targetgroup.Group)
-	go d.Run(ctx, up)
-	for range 2 {
-		if got := recvUpdate(up, 5*time.Second); len(got) != 1 {
-			t.Fatalf("first load: %v", got)
-		}
-	}
-	for recvUpdateOrEmpty(up, 300*time.Millisecond) != nil {
-	}
+	up := runFirstLoad(t, d, 2)
 	info, err := os.Stat(a)
 	if err != nil {
 		t.Fatal(err)
