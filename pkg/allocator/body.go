@@ -63,7 +63,7 @@ func (b Body) assembled() string {
 	}
 	var sb strings.Builder
 	sb.Grow(b.p.size)
-	b.writeChunks(&sb)
+	b.writeItems(&sb)
 	s := sb.String()
 	if !b.p.body.CompareAndSwap(nil, &s) {
 		// Another request assembled it meanwhile: serve theirs, give the reservation back.
@@ -89,22 +89,36 @@ func (b Body) Len() int {
 // millisecond per 10 MB.
 const chunkSize = 256 << 10
 
-// freeChunks keeps up to 8 chunk buffers between requests, so a steady request load allocates none. It is a
-// channel rather than a sync.Pool because a pool is emptied by every GC (and, in race builds, drops puts at
-// random): each miss is 256 KB of allocation. A request in flight holds one buffer while its client reads; the
-// server's write timeout bounds how long.
-var freeChunks = make(chan []byte, 8)
+// maxChunks bounds the chunk buffers out at once (16 MiB). A request holds its buffer while its client reads, up
+// to the server's write timeout, and anyone who can reach the TA can open connections and read slowly: past the
+// bound a request writes its items one by one through net/http's own buffers, slower but without memory of its
+// own. (An assembled body needs no buffer: every request shares it.)
+const maxChunks = 64
 
-func getChunk() []byte {
+var (
+	chunksOut atomic.Int32
+	// freeChunks keeps up to 8 chunk buffers between requests, so a steady request load allocates none. It is a
+	// channel rather than a sync.Pool because a pool is emptied by every GC (and, in race builds, drops puts at
+	// random): each miss is 256 KB of allocation.
+	freeChunks = make(chan []byte, 8)
+)
+
+// getChunk takes a chunk buffer, or reports that maxChunks are out.
+func getChunk() ([]byte, bool) {
+	if chunksOut.Add(1) > maxChunks {
+		chunksOut.Add(-1)
+		return nil, false
+	}
 	select {
 	case b := <-freeChunks:
-		return b[:0]
+		return b[:0], true
 	default:
-		return make([]byte, 0, chunkSize)
+		return make([]byte, 0, chunkSize), true
 	}
 }
 
 func putChunk(b []byte) {
+	chunksOut.Add(-1)
 	select {
 	case freeChunks <- b:
 	default:
@@ -132,9 +146,13 @@ func (b Body) WriteTo(w io.Writer) (int64, error) {
 	return b.writeChunks(w)
 }
 
-// writeChunks writes the body from its items in chunks of about chunkSize.
+// writeChunks writes the body from its items in chunks of about chunkSize, or item by item when no chunk buffer
+// is to be had.
 func (b Body) writeChunks(w io.Writer) (int64, error) {
-	buf := getChunk()
+	buf, ok := getChunk()
+	if !ok {
+		return b.writeItems(w)
+	}
 	defer func() { putChunk(buf) }()
 	var written int64
 	flush := func() error {
@@ -176,4 +194,31 @@ func (b Body) writeChunks(w io.Writer) (int64, error) {
 	buf = append(buf, ']')
 	err := flush()
 	return written, err
+}
+
+// writeItems writes the body a piece at a time: "[", each item with its separator, "]". It is for a writer that
+// buffers itself (assembling into a strings.Builder) and for when every chunk buffer is out.
+func (b Body) writeItems(w io.Writer) (int64, error) {
+	var written int64
+	write := func(p string) error {
+		n, err := io.WriteString(w, p)
+		written += int64(n)
+		return err
+	}
+	if err := write("["); err != nil {
+		return written, err
+	}
+	for i, t := range b.p.targets {
+		if i > 0 {
+			if err := write(","); err != nil {
+				return written, err
+			}
+		}
+		n, err := w.Write(t.Item)
+		written += int64(n)
+		if err != nil {
+			return written, err
+		}
+	}
+	return written, write("]")
 }

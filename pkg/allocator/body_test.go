@@ -191,3 +191,29 @@ func TestResponseCacheBudget(t *testing.T) {
 		t.Fatal("budget freed, but b was not kept")
 	}
 }
+
+// Slow clients cannot make the TA hold unbounded chunk buffers: with every buffer out, a body is still written
+// whole and right, item by item, and every buffer taken is given back, on errors too.
+func TestBodyWriteWithoutChunkBuffers(t *testing.T) {
+	ts := bodyTargets("s", 3000) // about 900 KB: several chunks
+	b := Body{p: &pair{targets: ts, size: bodySize(ts)}}
+	chunksOut.Store(maxChunks)
+	var w recordingWriter
+	_, err := b.WriteTo(&w)
+	chunksOut.Store(0)
+	if err != nil || w.String() != encode(ts) {
+		t.Fatalf("without chunk buffers: %v, body equal %v", err, w.String() == encode(ts))
+	}
+	for _, n := range w.writes {
+		if n > 400 {
+			t.Fatalf("a write of %d bytes: a chunk buffer was used past the bound", n)
+		}
+	}
+	for _, failAt := range []int{0, 1, 2} {
+		w := recordingWriter{failAt: failAt}
+		b.WriteTo(&w)
+		if n := chunksOut.Load(); n != 0 {
+			t.Fatalf("%d chunk buffers still out after a write (failing at write %d)", n, failAt)
+		}
+	}
+}
