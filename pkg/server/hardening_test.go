@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"runtime"
 	"strings"
 	"testing"
@@ -220,4 +221,79 @@ func TestDebugMapMemoryBounded(t *testing.T) {
 	if large > 2*small+1024 {
 		t.Errorf("allocation per request grows with the targets: %d B at 1k, %d B at 50k", small, large)
 	}
+}
+
+// TestSlowReadersHoldBoundedMemory plays clients that ask for a large http_sd response and never read it. Each
+// stalled request would hold a 256 KB chunk buffer until the write timeout; the TA's heap must not grow with the
+// number of such clients beyond the bounded set of buffers (16 MiB) and net/http's own few KB a connection.
+func TestSlowReadersHoldBoundedMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("opens 300 connections")
+	}
+	a, err := allocator.New(allocator.ConsistentHashing, "") // no response cache: every body from the items
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.SetCollectors([]target.Collector{{Name: "col-0", PodIP: "10.0.0.1"}})
+	ts := make([]*target.Target, 30_000)
+	for i := range ts {
+		addr := fmt.Sprintf("10.%d.%d.%d:8080", i>>16, (i>>8)&255, i&255)
+		ts[i] = &target.Target{Hash: uint64(i)*0x9e3779b97f4a7c15 + 1, Address: addr, Item: item(addr)}
+	}
+	a.Apply(target.JobChange{Job: "big", Upsert: ts})
+	if n := a.Snapshot().Body("big", "col-0").Len(); n < 2<<20 {
+		t.Fatalf("response only %d bytes: too small to stall a writer", n)
+	}
+	s, err := New(Options{Snapshot: a.Snapshot, Registerer: prometheus.NewRegistry()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Small socket buffers on both sides, so that a stalled client blocks its handler after a few KB rather than
+	// after the megabytes the kernel would otherwise queue.
+	srv := httptest.NewUnstartedServer(s)
+	srv.Listener = smallSendBuffers{srv.Listener}
+	srv.Start()
+	defer srv.Close()
+
+	runtime.GC()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	const clients = 300
+	conns := make([]net.Conn, 0, clients)
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	for range clients {
+		c, err := net.Dial("tcp", srv.Listener.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+		c.(*net.TCPConn).SetReadBuffer(4 << 10)
+		fmt.Fprintf(c, "GET /jobs/big/targets?collector_id=col-0 HTTP/1.1\r\nHost: ta\r\n\r\n")
+	}
+	// Let every handler write until its connection's buffers are full and it blocks.
+	var after runtime.MemStats
+	for range 20 {
+		time.Sleep(100 * time.Millisecond)
+		runtime.ReadMemStats(&after)
+	}
+	grown := int64(after.HeapInuse) - int64(before.HeapInuse)
+	t.Logf("%d stalled clients: heap in use grew by %d KB", clients, grown>>10)
+	if grown > 40<<20 {
+		t.Fatalf("%d stalled clients grew the heap by %d MB: stalled writes hold memory without bound", clients, grown>>20)
+	}
+}
+
+// smallSendBuffers gives every accepted connection a 16 KB kernel send buffer.
+type smallSendBuffers struct{ net.Listener }
+
+func (l smallSendBuffers) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if tc, ok := c.(*net.TCPConn); ok {
+		tc.SetWriteBuffer(16 << 10)
+	}
+	return c, err
 }
