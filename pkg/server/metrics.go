@@ -167,7 +167,7 @@ func methodLabel(method string) string {
 	}
 }
 
-// statusWriter records the status code. It forwards WriteString so that writing a prebuilt string response
+// statusWriter records the status code. It forwards WriteString so that writing a string response
 // does not copy it into a []byte (promhttp's delegator lacks WriteString).
 type statusWriter struct {
 	http.ResponseWriter
