@@ -177,22 +177,48 @@ func TestHandoffHoldersServeNewBytes(t *testing.T) {
 	changed := *moved
 	changed.Item = append([]byte(nil), `{"targets":["changed:1"],"labels":{}}`...)
 	a.Apply(target.JobChange{Job: "j", Upsert: []*target.Target{&changed}})
+	servedBy := 0
 	for _, c := range []string{"collector-0", "collector-1", "collector-2"} {
 		for _, x := range a.Snapshot().Targets("j", c) {
-			if x.Hash == moved.Hash && string(x.Item) != string(changed.Item) {
+			if x.Hash != moved.Hash {
+				continue
+			}
+			if string(x.Item) != string(changed.Item) {
 				t.Fatalf("%s serves the held target's old bytes", c)
 			}
+			servedBy++
 		}
+	}
+	if servedBy != 2 {
+		t.Fatalf("the held target is served by %d collectors, want its owner and its holder", servedBy)
 	}
 }
 
 // A target that moves back to the collector still holding it ends its hold: that collector served it all along.
 func TestHandoffMoveBackEndsHold(t *testing.T) {
 	a, _ := handoffSetup(t, DefaultHandoff())
+	if heldCount(a) == 0 {
+		t.Fatal("nothing held after collector-2 joined: the test would prove nothing")
+	}
 	cs := collectors(3)
 	cs[2].Draining = true // collector-2 starts terminating before fetching: its targets return to their holders
 	a.SetCollectors(cs)
 	if n := heldCount(a); n != 0 {
 		t.Fatalf("%d still held after the targets went back to the collectors holding them", n)
+	}
+	snap := a.Snapshot()
+	seen := map[uint64]int{}
+	for _, c := range []string{"collector-0", "collector-1"} {
+		for _, x := range snap.Targets("j", c) {
+			seen[x.Hash]++
+		}
+	}
+	if len(seen) != 400 || snap.Count("j", "collector-2") != 0 {
+		t.Fatalf("after the move back: collectors 0 and 1 serve %d of 400 targets, collector-2 %d", len(seen), snap.Count("j", "collector-2"))
+	}
+	for h, n := range seen {
+		if n != 1 {
+			t.Fatalf("target %d served %d times after the move back", h, n)
+		}
 	}
 }
