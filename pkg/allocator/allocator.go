@@ -102,9 +102,11 @@ func (a *Allocator) SetCollectors(cs []target.Collector) {
 	a.publish(start, methodSetCollectors)
 }
 
-// publish builds and stores the next snapshot. The duration observed includes the rebuild of the responses,
-// which is part of the cost of a change; the snapshot carries it because it is not visible yet. A method of -1
-// (a handoff's end) is not timed.
+// untimed is publish's method for changes that are not an allocation (holds ending): no duration is recorded.
+const untimed = -1
+
+// publish builds and stores the next snapshot. The duration observed includes the rebuild of the per-collector
+// lists, which is part of the cost of a change; the snapshot carries it because it is not visible yet.
 func (a *Allocator) publish(start time.Time, method int) {
 	prev := a.st.prev
 	snap := a.st.publish()
@@ -112,7 +114,7 @@ func (a *Allocator) publish(start time.Time, method int) {
 		return
 	}
 	if method >= 0 {
-		a.st.durations[method].observe(time.Since(start))
+		a.st.durations[method].observe(time.Since(start), &durationBounds)
 	}
 	snap.durations = a.st.durations
 	a.snap.Store(snap)
@@ -129,7 +131,7 @@ func (s *state) apply(ch target.JobChange) *job {
 				}
 			}
 			for range j.holds {
-				s.stats.end(outcomeReturned, 0)
+				s.stats.end(outcomeCancelled, 0)
 			}
 			clear(j.holds) // a job touched earlier in this Apply must not count them again in finishOp
 			delete(s.jobs, ch.Job)
@@ -266,23 +268,21 @@ func (s *state) setCollectors(cs []target.Collector) {
 		}
 	}
 	s.finishOp(nil)
-	released := append(gone, removed...)
+	// Collectors that left and serve nothing more lose their responses; a draining one that still holds
+	// targets keeps serving them, and its response is rebuilt with what it holds.
+	var free []int32
+	for _, c := range append(gone, removed...) {
+		if !s.colls.isServing(c) {
+			free = append(free, c)
+		}
+	}
 	for _, j := range s.jobs {
-		for _, c := range released {
-			if s.colls.isServing(c) {
-				continue // draining: its response is rebuilt with the targets it holds
-			}
+		for _, c := range free {
 			if _, ok := j.pairs[c]; ok {
 				delete(j.pairs, c)
 				j.view = nil
 			}
 			delete(j.dirty, c)
-		}
-	}
-	var free []int32
-	for _, c := range released {
-		if !s.colls.isServing(c) {
-			free = append(free, c)
 		}
 	}
 	s.colls.release(free)

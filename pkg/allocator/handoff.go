@@ -64,16 +64,16 @@ type hold struct {
 	deadline time.Time // when the holder gives it up even if owner has not fetched
 }
 
-// Ways a hold ends, the outcome label of opentelemetry_allocator_handoffs_total.
+// Ways a hold ends, the outcome label of targetallocator_handoffs_total.
 const (
-	outcomeFetched  = iota // the new owner fetched the target
-	outcomeExpired         // the deadline passed first
-	outcomeReturned        // the target moved back to its holder, or the holder or the target left
+	outcomeFetched   = iota // the new owner fetched the target
+	outcomeExpired          // the deadline passed first
+	outcomeCancelled        // the target moved back to its holder, or the holder or the target left
 	numOutcomes
 )
 
 // HandoffOutcomes are the outcome label values of HandoffStats, in index order.
-var HandoffOutcomes = [numOutcomes]string{outcomeFetched: "fetched", outcomeExpired: "expired", outcomeReturned: "cancelled"}
+var HandoffOutcomes = [numOutcomes]string{outcomeFetched: "fetched", outcomeExpired: "expired", outcomeCancelled: "cancelled"}
 
 // handoffBounds are the handoff duration histogram's upper bounds in seconds: from a fetch right after the
 // move to the longest refresh intervals.
@@ -83,25 +83,22 @@ var handoffBounds = [histogramBuckets]float64{1, 5, 15, 30, 60, 120, 300, 600}
 // so each snapshot carries its own copy.
 type handoffStats struct {
 	ended     [numOutcomes]uint64
-	durations durationHistogram // bounds: handoffBounds
+	durations durationHistogram // against handoffBounds
 }
 
 func (h *handoffStats) end(outcome int, d time.Duration) {
 	h.ended[outcome]++
-	if outcome == outcomeReturned {
+	if outcome == outcomeCancelled {
 		return
 	}
-	h.durations.bounds = &handoffBounds
-	h.durations.observe(d)
+	h.durations.observe(d, &handoffBounds)
 }
 
 // HandoffStats returns, for the snapshot's moment: the targets currently held by a previous collector, the
 // number of holds ended by each outcome (indexed like HandoffOutcomes), and the histogram of hold durations
 // (fetched or expired) in the shape prometheus.MustNewConstHistogram takes.
 func (s *Snapshot) HandoffStats() (held int, ended [numOutcomes]uint64, count uint64, sum float64, buckets map[float64]uint64) {
-	d := s.handoff.durations
-	d.bounds = &handoffBounds
-	count, sum, buckets = d.export()
+	count, sum, buckets = s.handoff.durations.export(&handoffBounds)
 	return s.held, s.handoff.ended, count, sum, buckets
 }
 
@@ -132,18 +129,16 @@ func (a *Allocator) ObserveFetch(job, collector string, gen uint64, interval tim
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	start := time.Now()
 	a.st.confirm(job, collector, gen)
-	a.publish(start, -1)
+	a.publish(time.Time{}, untimed)
 }
 
 // ExpireHolds releases the holds whose deadline has passed and reports the next deadline (zero: none).
 func (a *Allocator) ExpireHolds() time.Time {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	start := time.Now()
 	next := a.st.expire()
-	a.publish(start, -1)
+	a.publish(time.Time{}, untimed)
 	return next
 }
 
@@ -195,36 +190,23 @@ func (a *Allocator) refreshOf(name string) time.Duration {
 	return a.st.handoff.DefaultRefreshInterval
 }
 
-// deadlineFor is when a hold waiting for owner ends at the latest.
-func (s *state) deadlineFor(owner int32) time.Time {
+// deadlineFor is when a hold waiting for owner ends at the latest: the owner's refresh interval plus the margin
+// from now, but never later than MaxHold after start, when the target first moved, so that a target that keeps
+// moving before its owners fetch it does not stay doubly served for ever.
+func (s *state) deadlineFor(owner int32, start time.Time) time.Time {
 	d := s.handoff.DefaultRefreshInterval
 	if owner >= 0 {
 		d = s.refresh(s.colls.all[owner].Name)
 	}
-	d += s.handoff.Margin
-	if s.handoff.MaxHold > 0 && d > s.handoff.MaxHold {
-		d = s.handoff.MaxHold
-	}
-	dl := s.now().Add(d)
-	if s.nextDeadline.IsZero() || dl.Before(s.nextDeadline) {
-		s.nextDeadline = dl
-		s.wakeTimer()
-	}
-	return dl
-}
-
-// cappedDeadline is deadlineFor(owner), but never later than MaxHold after the target first moved: a target
-// that keeps moving before its owners fetch it must not stay doubly served for ever.
-func (s *state) cappedDeadline(owner int32, start time.Time) time.Time {
-	dl := s.deadlineFor(owner)
+	dl := s.now().Add(d + s.handoff.Margin)
 	if s.handoff.MaxHold > 0 {
 		if limit := start.Add(s.handoff.MaxHold); limit.Before(dl) {
 			dl = limit
-			if dl.Before(s.nextDeadline) {
-				s.nextDeadline = dl
-				s.wakeTimer()
-			}
 		}
+	}
+	if s.nextDeadline.IsZero() || dl.Before(s.nextDeadline) {
+		s.nextDeadline = dl
+		s.wakeTimer()
 	}
 	return dl
 }
@@ -251,7 +233,7 @@ func (s *state) unassigning(j *job, h uint64, old int32) {
 func (s *state) moved(j *job, h uint64, old, c int32) {
 	if hd, held := j.holds[h]; held {
 		if slices.Contains(hd.holders, c) {
-			s.endHold(j, h, outcomeReturned) // back with a collector that served it all along
+			s.endHold(j, h, outcomeCancelled) // back with a collector that served it all along
 			return
 		}
 		// The owner it waited for lost it before fetching it (here; it may have fetched it from another replica):
@@ -264,11 +246,11 @@ func (s *state) moved(j *job, h uint64, old, c int32) {
 		if len(holders) == 0 {
 			hd.holders = nil
 			j.holds[h] = hd
-			s.endHold(j, h, outcomeReturned) // back with the only collector that had it
+			s.endHold(j, h, outcomeCancelled) // back with the only collector that had it
 			return
 		}
 		hd.holders, hd.owner, hd.gen = holders, c, s.generation+1
-		hd.deadline = s.cappedDeadline(c, hd.start)
+		hd.deadline = s.deadlineFor(c, hd.start)
 		j.holds[h] = hd
 		j.view = nil
 		return
@@ -291,7 +273,8 @@ func (s *state) moved(j *job, h uint64, old, c int32) {
 	if j.holds == nil {
 		j.holds = map[uint64]hold{}
 	}
-	j.holds[h] = hold{holders: []int32{prev}, owner: c, gen: s.generation + 1, start: s.now(), deadline: s.deadlineFor(c)}
+	now := s.now()
+	j.holds[h] = hold{holders: []int32{prev}, owner: c, gen: s.generation + 1, start: now, deadline: s.deadlineFor(c, now)}
 	j.markDirty(prev)
 }
 
@@ -308,7 +291,8 @@ func (s *state) finishOp(jobs []*job) {
 				if j.holds == nil {
 					j.holds = map[uint64]hold{}
 				}
-				j.holds[h] = hold{holders: []int32{holder}, owner: -1, gen: s.generation + 1, start: s.now(), deadline: s.deadlineFor(-1)}
+				now := s.now()
+				j.holds[h] = hold{holders: []int32{holder}, owner: -1, gen: s.generation + 1, start: now, deadline: s.deadlineFor(-1, now)}
 				j.markDirty(holder)
 			}
 		}
@@ -318,7 +302,7 @@ func (s *state) finishOp(jobs []*job) {
 		for h, hd := range j.holds {
 			p, ok := j.pos[h]
 			if !ok {
-				s.endHold(j, h, outcomeReturned)
+				s.endHold(j, h, outcomeCancelled)
 				continue
 			}
 			owner := j.slots[p].coll
@@ -326,7 +310,7 @@ func (s *state) finishOp(jobs []*job) {
 			if len(holders) == 0 {
 				hd.holders = nil
 				j.holds[h] = hd
-				s.endHold(j, h, outcomeReturned)
+				s.endHold(j, h, outcomeCancelled)
 				continue
 			}
 			if len(holders) != len(hd.holders) || hd.owner >= 0 && !s.colls.isLive(hd.owner) {

@@ -153,7 +153,7 @@ var AllocationMethods = [...]string{methodSetTargets: "SetTargets", methodSetCol
 // (method SetCollectors) took, rebuilding the affected responses included, in the shape
 // prometheus.MustNewConstHistogram takes. method indexes AllocationMethods.
 func (s *Snapshot) AllocationDurations(method int) (count uint64, sum float64, buckets map[float64]uint64) {
-	return s.durations[method].export()
+	return s.durations[method].export(&durationBounds)
 }
 
 func (s *Snapshot) pair(job, collector string) *pair {

@@ -154,7 +154,6 @@ func (w *Watcher) update(obj any) {
 	case w.grace == 0 || h == healthy:
 		w.stopTimer(ps)
 		ps.member = true
-		ps.draining = false
 	case ps.member && ps.timer == nil:
 		// A member turned not ready: it keeps its targets for the grace period.
 		ps.gen++

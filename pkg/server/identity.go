@@ -23,8 +23,9 @@ var reasonNames = [numReasons]string{"empty", "placeholder", "unknown"}
 
 func (r idReason) String() string { return reasonNames[r] }
 
-// classify reports why id names no live collector, or ok when it does. A live name always wins over the source
-// address: a pod asking with another pod's valid name gets that name's share, as in the reference.
+// classify reports why id names no collector the TA answers (a live one, or a draining one that still holds
+// targets during a handoff), or ok when it does. Such a name always wins over the source address: a pod asking
+// with another pod's valid name gets that name's share, as in the reference.
 func classify(snap *allocator.Snapshot, id string) (reason idReason, ok bool) {
 	switch {
 	case snap.HasCollector(id):
@@ -95,8 +96,8 @@ func (c *ipIndexCache) lookup(snap *allocator.Snapshot, ip netip.Addr) podsAtIP 
 	return idx.byIP[ip]
 }
 
-// collectorID resolves the collector a request with a collector_id parameter is for. A live name is used as
-// is. Otherwise (empty, an unexpanded placeholder, or a name no live collector has) the request's source IP
+// collectorID resolves the collector a request with a collector_id parameter is for. A name the TA answers (live,
+// or draining during a handoff) is used as is. Otherwise (empty, an unexpanded placeholder, or a name no live collector has) the request's source IP
 // decides when it is the pod IP of exactly one live collector: that collector gets its own share, the very
 // bytes its real id would get, so a collector whose placeholder did not expand still scrapes. Either way the
 // miss is recorded, so users learn to fix the placeholder; with no unique pod the id is returned unchanged and
