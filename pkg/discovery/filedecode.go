@@ -24,16 +24,12 @@ import (
 // also reports the error): elements are delimited by tracking strings and nesting only, so each element must be
 // validated by decoding it; the separators and the end are checked here.
 func splitJSONArray(content []byte) ([][]byte, bool) {
-	i := skipSpace(content, 0)
-	if i >= len(content) || content[i] != '[' {
+	i, empty, ok := openContainer(content, skipSpace(content, 0), '[', ']')
+	if !ok {
 		return nil, false
 	}
-	i = skipSpace(content, i+1)
 	var elems [][]byte
-	if i < len(content) && content[i] == ']' {
-		return elems, skipSpace(content, i+1) == len(content)
-	}
-	for {
+	for closed := empty; !closed; {
 		if i >= len(content) {
 			return nil, false
 		}
@@ -42,19 +38,41 @@ func splitJSONArray(content []byte) ([][]byte, bool) {
 			return nil, false
 		}
 		elems = append(elems, content[i:end])
-		i = skipSpace(content, end)
-		if i >= len(content) {
-			return nil, false
-		}
-		switch content[i] {
-		case ',':
-			i = skipSpace(content, i+1)
-		case ']':
-			return elems, skipSpace(content, i+1) == len(content)
-		default:
+		if i, closed, ok = afterElem(content, end, ']'); !ok {
 			return nil, false
 		}
 	}
+	return elems, skipSpace(content, i) == len(content)
+}
+
+// openContainer reads the opening delimiter of a JSON array or object at i. It returns the position of the first
+// element, or, when the container is empty (closed at once), the position after it and empty true; ok is false
+// when b has no opening delimiter at i.
+func openContainer(b []byte, i int, opening, closing byte) (int, bool, bool) {
+	if i >= len(b) || b[i] != opening {
+		return 0, false, false
+	}
+	i = skipSpace(b, i+1)
+	if i < len(b) && b[i] == closing {
+		return i + 1, true, true
+	}
+	return i, false, true
+}
+
+// afterElem reads what follows an element of a JSON array or object ending at i: a comma (the position of the
+// next element) or the closing delimiter (the position after it, and closed true). ok is false for anything else.
+func afterElem(b []byte, i int, closing byte) (int, bool, bool) {
+	i = skipSpace(b, i)
+	if i >= len(b) {
+		return 0, false, false
+	}
+	switch b[i] {
+	case ',':
+		return skipSpace(b, i+1), false, true
+	case closing:
+		return i + 1, true, true
+	}
+	return 0, false, false
 }
 
 func skipSpace(b []byte, i int) int {
@@ -137,23 +155,18 @@ func (d *groupDecoder) decode(elem []byte) (*targetgroup.Group, error) {
 // false, and encoding/json decides. The result is what targetgroup.Group.UnmarshalJSON builds: one label set
 // per target holding its address, and the group labels as decoded (nil when absent or null).
 func (d *groupDecoder) fast(b []byte) (*targetgroup.Group, bool) {
-	i := skipSpace(b, 0)
-	if i >= len(b) || b[i] != '{' {
+	i, empty, ok := openContainer(b, skipSpace(b, 0), '{', '}')
+	if !ok {
 		return nil, false
 	}
-	tg := &targetgroup.Group{}
+	tg := &targetgroup.Group{Targets: []model.LabelSet{}}
 	var seenTargets, seenLabels bool
-	i = skipSpace(b, i+1)
-	if i < len(b) && b[i] == '}' {
-		tg.Targets = []model.LabelSet{}
-		return tg, skipSpace(b, i+1) == len(b)
-	}
-	for {
-		key, next, ok := plainString(b, i)
+	for closed := empty; !closed; {
+		key, after, ok := plainString(b, i)
 		if !ok {
 			return nil, false
 		}
-		i = skipSpace(b, next)
+		i = skipSpace(b, after)
 		if i >= len(b) || b[i] != ':' {
 			return nil, false
 		}
@@ -178,54 +191,32 @@ func (d *groupDecoder) fast(b []byte) (*targetgroup.Group, bool) {
 		default:
 			return nil, false
 		}
-		i = skipSpace(b, i)
-		if i >= len(b) {
-			return nil, false
-		}
-		switch b[i] {
-		case ',':
-			i = skipSpace(b, i+1)
-		case '}':
-			if tg.Targets == nil {
-				tg.Targets = []model.LabelSet{}
-			}
-			return tg, skipSpace(b, i+1) == len(b)
-		default:
+		if i, closed, ok = afterElem(b, i, '}'); !ok {
 			return nil, false
 		}
 	}
+	return tg, skipSpace(b, i) == len(b)
 }
 
 // targets decodes an array of plain strings at i into tg.Targets and returns the position after it, -1 when
 // the fast path does not apply.
 func (d *groupDecoder) targets(b []byte, i int, tg *targetgroup.Group) int {
-	if i >= len(b) || b[i] != '[' {
+	i, empty, ok := openContainer(b, i, '[', ']')
+	if !ok {
 		return -1
 	}
 	tg.Targets = []model.LabelSet{}
-	i = skipSpace(b, i+1)
-	if i < len(b) && b[i] == ']' {
-		return i + 1
-	}
-	for {
-		s, next, ok := plainString(b, i)
+	for closed := empty; !closed; {
+		s, after, ok := plainString(b, i)
 		if !ok {
 			return -1
 		}
 		tg.Targets = append(tg.Targets, model.LabelSet{model.AddressLabel: model.LabelValue(s)})
-		i = skipSpace(b, next)
-		if i >= len(b) {
-			return -1
-		}
-		switch b[i] {
-		case ',':
-			i = skipSpace(b, i+1)
-		case ']':
-			return i + 1
-		default:
+		if i, closed, ok = afterElem(b, after, ']'); !ok {
 			return -1
 		}
 	}
+	return i
 }
 
 // labels decodes an object of plain strings (or null) at i into tg.Labels and returns the position after it, -1
@@ -234,25 +225,21 @@ func (d *groupDecoder) labels(b []byte, i int, tg *targetgroup.Group) int {
 	if len(b)-i >= 4 && string(b[i:i+4]) == "null" {
 		return i + 4
 	}
-	if i >= len(b) || b[i] != '{' {
+	i, empty, ok := openContainer(b, i, '{', '}')
+	if !ok {
 		return -1
 	}
 	ls := model.LabelSet{}
-	i = skipSpace(b, i+1)
-	if i < len(b) && b[i] == '}' {
-		tg.Labels = ls
-		return i + 1
-	}
-	for {
-		k, next, ok := plainString(b, i)
+	for closed := empty; !closed; {
+		k, after, ok := plainString(b, i)
 		if !ok {
 			return -1
 		}
-		i = skipSpace(b, next)
+		i = skipSpace(b, after)
 		if i >= len(b) || b[i] != ':' {
 			return -1
 		}
-		v, next, ok := plainString(b, skipSpace(b, i+1))
+		v, after, ok := plainString(b, skipSpace(b, i+1))
 		if !ok {
 			return -1
 		}
@@ -266,20 +253,12 @@ func (d *groupDecoder) labels(b []byte, i int, tg *targetgroup.Group) int {
 		}
 		// A repeated name: the last value wins, as in encoding/json's maps.
 		ls[name] = model.LabelValue(v)
-		i = skipSpace(b, next)
-		if i >= len(b) {
-			return -1
-		}
-		switch b[i] {
-		case ',':
-			i = skipSpace(b, i+1)
-		case '}':
-			tg.Labels = ls
-			return i + 1
-		default:
+		if i, closed, ok = afterElem(b, after, '}'); !ok {
 			return -1
 		}
 	}
+	tg.Labels = ls
+	return i
 }
 
 // plainString returns the content of the JSON string at i when it needs no decoding (no escape, no control

@@ -88,8 +88,7 @@ func (d *fileDiscoverer) Run(ctx context.Context, up chan<- []*targetgroup.Group
 		case <-ctx.Done():
 			return
 		case ev := <-watcher.Events:
-			// Events without name or with only chmod carry no change (Prometheus ignores them too).
-			if ev.Name == "" || ev.Op^fsnotify.Chmod == 0 {
+			if !isChange(ev) {
 				continue
 			}
 			// One refresh covers every file of this provider, so the events already queued (a rename is several:
@@ -124,20 +123,16 @@ func (d *fileDiscoverer) Run(ctx context.Context, up chan<- []*targetgroup.Group
 // namedOrSameFile chooses the files named by events, and those that are the same file under another name (a
 // symbolic or hard link in a watched directory), whose stat an edit in place through the named one can leave
 // unchanged.
-func namedOrSameFile(named map[string]bool) func(string) bool {
+func namedOrSameFile(named map[string]bool) func(string, os.FileInfo) bool {
 	var infos []os.FileInfo
 	for name := range named {
 		if info, err := os.Stat(name); err == nil {
 			infos = append(infos, info)
 		}
 	}
-	return func(name string) bool {
+	return func(name string, info os.FileInfo) bool {
 		if named[filepath.Clean(name)] {
 			return true
-		}
-		info, err := os.Stat(name)
-		if err != nil {
-			return true // refresh reports the error
 		}
 		for _, n := range infos {
 			if os.SameFile(info, n) {
@@ -148,15 +143,19 @@ func namedOrSameFile(named map[string]bool) func(string) bool {
 	}
 }
 
+// isChange reports whether ev may carry a change: events without a name or with only chmod do not (Prometheus
+// ignores them too).
+func isChange(ev fsnotify.Event) bool { return ev.Name != "" && ev.Op^fsnotify.Chmod != 0 }
+
 // readAll and readNone are refresh's two fixed choices of files to read whatever their stat.
-func readAll(string) bool  { return true }
-func readNone(string) bool { return false }
+func readAll(string, os.FileInfo) bool  { return true }
+func readNone(string, os.FileInfo) bool { return false }
 
 // refresh sends the groups of every file whose content changed, and empty groups for Sources that vanished. A
-// file is read when read(name) says so, when it is new, or when its size, modification time or inode differ from
+// file is read when read(name, its stat) says so, when it is new, or when its size, modification time or inode differ from
 // its last read; otherwise it is taken as unchanged. A read file whose bytes hash as before is not decoded. It
 // returns false when ctx ended.
-func (d *fileDiscoverer) refresh(ctx context.Context, up chan<- []*targetgroup.Group, w *fsnotify.Watcher, read func(name string) bool) bool {
+func (d *fileDiscoverer) refresh(ctx context.Context, up chan<- []*targetgroup.Group, w *fsnotify.Watcher, read func(name string, info os.FileInfo) bool) bool {
 	seen := map[string]fileState{}
 	for _, name := range d.list() {
 		last, known := d.files[name]
@@ -168,7 +167,7 @@ func (d *fileDiscoverer) refresh(ctx context.Context, up chan<- []*targetgroup.G
 			}
 			continue
 		}
-		if known && !read(name) && sameStat(last.info, info) {
+		if known && sameStat(last.info, info) && !read(name, info) {
 			seen[name] = last
 			continue
 		}
@@ -245,7 +244,7 @@ func drainEvents(ch <-chan fsnotify.Event, named map[string]bool) {
 			if !ok {
 				return
 			}
-			if ev.Name != "" && ev.Op^fsnotify.Chmod != 0 {
+			if isChange(ev) {
 				named[filepath.Clean(ev.Name)] = true
 			}
 		default:
@@ -305,9 +304,9 @@ func (d *fileDiscoverer) watch(w *fsnotify.Watcher) {
 // decodeChanged decodes the groups of a file that differ from its last read, whose per-group hashes are prev
 // (nil: none known), and returns them, the number of groups in the file and its per-group hashes (nil when
 // the file could not be split: YAML, or JSON that only encoding/json can judge). The result applied over the
-// last read's groups equals decodeFile's, and so does the error: a group whose bytes and index are unchanged
-// decodes as before (its Source is the file and index), and every other group is decoded and validated before
-// anything is returned.
+// last read's groups equals decodeFile's, and it fails exactly when decodeFile fails (the message may differ:
+// a group is judged on its own bytes): a group whose bytes and index are unchanged decodes as before (its Source
+// is the file and index), and every other group is decoded and validated before anything is returned.
 func decodeChanged(name string, content []byte, prev []uint64) ([]*targetgroup.Group, int, []uint64, error) {
 	var raw [][]byte
 	split := false
