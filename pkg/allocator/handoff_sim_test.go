@@ -2,6 +2,7 @@ package allocator
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -400,7 +401,7 @@ func (s *simulation) run(d time.Duration) {
 			s.event()
 			nextEvent = s.now.Add(time.Duration(5+s.r.IntN(40)) * time.Second)
 		}
-		for _, name := range sortedKeys(s.colls) {
+		for _, name := range slices.Sorted(maps.Keys(s.colls)) {
 			c := s.colls[name]
 			if !c.stopAt.IsZero() && !s.now.Before(c.stopAt) {
 				s.stop(name, false)
@@ -454,15 +455,6 @@ func (s *simulation) event() {
 	default:
 		s.removeTargets(s.jobs[s.r.IntN(len(s.jobs))], 1+s.r.IntN(50))
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	slices.Sort(ks)
-	return ks
 }
 
 func TestHandoffSimulationNoGap(t *testing.T) {

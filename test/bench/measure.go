@@ -394,14 +394,7 @@ func measure(ctx context.Context, o options, c *cluster, sc scenario, bin, kubec
 	}
 
 	// Phase 3: http_sd under 4 clients (and, with -pprof, a CPU profile of the TA over the same period).
-	var prof chan error
-	if o.pprofDir != "" {
-		prof = make(chan error, 1)
-		secs := max(1, int(o.load.Seconds()))
-		go func() {
-			prof <- t.saveProfile(fmt.Sprintf("/debug/pprof/profile?seconds=%d", secs), filepath.Join(o.pprofDir, "cpu-http_sd.pprof"))
-		}()
-	}
+	prof := t.profileAsync(o.pprofDir, "cpu-http_sd.pprof", max(1, int(o.load.Seconds())))
 	_, _, cpuL0 := proc(pid)
 	p50, p99, rps, bytes, errs := load(t, jobs[0], c.collectors, o.load)
 	_, hwmL, cpuL1 := proc(pid)
@@ -411,10 +404,8 @@ func measure(ctx context.Context, o options, c *cluster, sc scenario, bin, kubec
 	}
 	r.row("http_sd, 4 clients", 0, fmt.Sprintf("p50 %s, p99 %s, %.0f req/s, %d errors, %d KB a response, %.0f MB/s, TA CPU %s, peak RSS so far %s",
 		p50, p99, rps, errs, per>>10, float64(bytes)/o.load.Seconds()/(1<<20), (cpuL1-cpuL0).Round(10*time.Millisecond), mb(hwmL)))
-	if prof != nil {
-		if err := <-prof; err != nil {
-			return err
-		}
+	if err := <-prof; err != nil {
+		return err
 	}
 
 	// Phase 4: one target replaced.

@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -81,14 +83,14 @@ func (f *collectorFleet) sync(ctx context.Context) error {
 			want[p.Name] = p.Status.PodIP
 		}
 	}
-	for _, pod := range sortedKeys(f.running) {
+	for _, pod := range slices.Sorted(maps.Keys(f.running)) {
 		if _, ok := want[pod]; !ok {
 			f.running[pod].stop()
 			delete(f.running, pod)
 			fmt.Fprintf(f.d.out, "   stopped collector %s (its pod is gone)\n", pod)
 		}
 	}
-	for _, pod := range sortedKeys(want) {
+	for _, pod := range slices.Sorted(maps.Keys(want)) {
 		if _, ok := f.running[pod]; ok {
 			continue
 		}
@@ -128,7 +130,7 @@ func (c *collectorRun) stop() {
 }
 
 func (f *collectorFleet) stopAll() {
-	for _, pod := range sortedKeys(f.running) {
+	for _, pod := range slices.Sorted(maps.Keys(f.running)) {
 		f.running[pod].stop()
 	}
 	f.running = map[string]*collectorRun{}
@@ -136,7 +138,7 @@ func (f *collectorFleet) stopAll() {
 
 // exited names a collector that died, with its log.
 func (f *collectorFleet) exited() error {
-	for _, pod := range sortedKeys(f.running) {
+	for _, pod := range slices.Sorted(maps.Keys(f.running)) {
 		if err := f.running[pod].proc.exited(); err != nil {
 			return err
 		}
@@ -245,7 +247,7 @@ func (f *collectorFleet) render(a *allocation, samples map[string]map[scrapedTar
 		width = max(width, len(c))
 	}
 	byTarget := map[scrapedTarget]int{}
-	for _, c := range sortedKeys(names) {
+	for _, c := range slices.Sorted(maps.Keys(names)) {
 		var list []string
 		total := 0
 		for t, n := range samples[c] {
@@ -269,15 +271,6 @@ func (f *collectorFleet) render(a *allocation, samples map[string]map[scrapedTar
 		verdict = "SOME TARGET SCRAPED BY MORE THAN ONE COLLECTOR"
 	}
 	fmt.Fprintf(out, "  %d collectors scraped %d targets: %s\n", len(a.collectors), len(byTarget), verdict)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // relay forwards TCP connections to the TA, dialling from a pod's IP: in a cluster the TA sees a collector's

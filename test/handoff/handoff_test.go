@@ -136,7 +136,7 @@ func runScenario(t *testing.T, ns string, nTAs int) {
 	// right after collector 5's first refresh: every old owner refreshes before collector 5 does again.
 	rec.beginPhase("scale-out")
 	created := time.Now()
-	createStartingPod(ctx, t, kube, ns, podName(5), podIP(5))
+	taprocess.CreateStartingCollectorPod(ctx, t, kube, ns, podName(5), podIP(5))
 	start(5, 0)
 	if set.worst {
 		taprocess.Eventually(t, 10*time.Second, func() error {
@@ -232,30 +232,6 @@ func runScenario(t *testing.T, ns string, nTAs int) {
 	}
 }
 
-// createStartingPod creates a collector pod as a kubelet reports one whose container started: Running with its
-// IP, not Ready yet.
-func createStartingPod(ctx context.Context, t *testing.T, kube kubernetes.Interface, ns, name, ip string) {
-	t.Helper()
-	pod := &corev1.Pod{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, Labels: taprocess.CollectorLabels},
-		Spec: corev1.PodSpec{
-			NodeName:   "node-a",
-			Containers: []corev1.Container{{Name: "main", Image: "example"}},
-		},
-	}
-	created, err := kube.CoreV1().Pods(ns).Create(ctx, pod, metav1.CreateOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	created.Status = corev1.PodStatus{
-		Phase: corev1.PodRunning, PodIP: ip, PodIPs: []corev1.PodIP{{IP: ip}},
-		Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionFalse, LastTransitionTime: metav1.Now()}},
-	}
-	if _, err := kube.CoreV1().Pods(ns).UpdateStatus(ctx, created, metav1.UpdateOptions{}); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // markReady turns a starting pod Ready.
 func markReady(ctx context.Context, t *testing.T, kube kubernetes.Interface, ns, name string) {
 	t.Helper()
@@ -292,7 +268,7 @@ func sameAnswers(ctx context.Context, tas []string, live []int) error {
 	for _, i := range live {
 		var first []byte
 		for k, ta := range tas {
-			req, err := http.NewRequestWithContext(ctx, http.MethodGet, targetsURL(ta, job, podName(i)), nil)
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, taprocess.TargetsURL(ta, job, podName(i)), nil)
 			if err != nil {
 				return err
 			}

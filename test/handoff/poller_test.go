@@ -16,6 +16,8 @@ import (
 	"github.com/prometheus/prometheus/discovery"
 	httpsd "github.com/prometheus/prometheus/discovery/http"
 	"github.com/prometheus/prometheus/discovery/targetgroup"
+
+	"github.com/otelcol-operator/otelcol-operator/test/taprocess"
 )
 
 // poller is one collector's http_sd client: Prometheus' own Discoverer, run as a collector's Prometheus receiver
@@ -56,7 +58,7 @@ func startPoller(t *testing.T, rec *recorder, ci int, podIP string, tas []string
 	}
 	reg := prometheus.NewRegistry()
 	cfg := &httpsd.SDConfig{
-		URL:              targetsURL(tas[0], job, collectorID),
+		URL:              taprocess.TargetsURL(tas[0], job, collectorID),
 		RefreshInterval:  model.Duration(interval),
 		HTTPClientConfig: commonconfig.DefaultHTTPClientConfig,
 	}
@@ -112,10 +114,6 @@ func addresses(groups []*targetgroup.Group) []string {
 		}
 	}
 	return out
-}
-
-func targetsURL(base, job, collectorID string) string {
-	return base + "/jobs/" + url.QueryEscape(job) + "/targets?collector_id=" + url.QueryEscape(collectorID)
 }
 
 // failureHandler counts the refreshes the Discoverer reports as failed; a failed refresh leaves the collector

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"slices"
 	"sort"
 	"testing"
@@ -84,7 +83,7 @@ func servedTargets(base, job string, collectors []string) ([]string, error) {
 	var union []string
 	owner := map[string]string{}
 	for _, c := range collectors {
-		body, err := get(nil, base+"/jobs/"+url.QueryEscape(job)+"/targets?collector_id="+url.QueryEscape(c))
+		body, err := get(nil, taprocess.TargetsURL(base, job, c))
 		if err != nil {
 			return nil, err
 		}

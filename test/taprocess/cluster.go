@@ -2,6 +2,7 @@ package taprocess
 
 import (
 	"context"
+	"net/url"
 	"testing"
 	"time"
 
@@ -27,9 +28,21 @@ func CreateCollectorPod(ctx context.Context, t *testing.T, kube kubernetes.Inter
 	CreatePod(ctx, t, kube, ns, name, ip, CollectorLabels, nil)
 }
 
+// CreateStartingCollectorPod creates a collector pod as a kubelet reports one whose container started: Running
+// with its IP, not Ready yet.
+func CreateStartingCollectorPod(ctx context.Context, t *testing.T, kube kubernetes.Interface, ns, name, ip string) {
+	t.Helper()
+	createPod(ctx, t, kube, ns, name, ip, CollectorLabels, nil, corev1.ConditionFalse)
+}
+
 // CreatePod creates a pod scheduled on a node and marks it Running and Ready with the given IP, as a kubelet
 // would (the local control plane has none).
 func CreatePod(ctx context.Context, t *testing.T, kube kubernetes.Interface, ns, name, ip string, labels map[string]string, ports []corev1.ContainerPort) {
+	t.Helper()
+	createPod(ctx, t, kube, ns, name, ip, labels, ports, corev1.ConditionTrue)
+}
+
+func createPod(ctx context.Context, t *testing.T, kube kubernetes.Interface, ns, name, ip string, labels map[string]string, ports []corev1.ContainerPort, ready corev1.ConditionStatus) {
 	t.Helper()
 	pod := &corev1.Pod{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, Labels: labels},
@@ -45,7 +58,7 @@ func CreatePod(ctx context.Context, t *testing.T, kube kubernetes.Interface, ns,
 	now := metav1.Now()
 	created.Status = corev1.PodStatus{
 		Phase: corev1.PodRunning, PodIP: ip, PodIPs: []corev1.PodIP{{IP: ip}},
-		Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: corev1.ConditionTrue, LastTransitionTime: now}},
+		Conditions: []corev1.PodCondition{{Type: corev1.PodReady, Status: ready, LastTransitionTime: now}},
 	}
 	if _, err := kube.CoreV1().Pods(ns).UpdateStatus(ctx, created, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
@@ -66,4 +79,9 @@ func Eventually(t *testing.T, timeout time.Duration, check func() error) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+// TargetsURL is the http_sd URL of job for collectorID on the TA at base, escaped as collectors escape it.
+func TargetsURL(base, job, collectorID string) string {
+	return base + "/jobs/" + url.QueryEscape(job) + "/targets?collector_id=" + url.QueryEscape(collectorID)
 }

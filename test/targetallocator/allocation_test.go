@@ -108,7 +108,7 @@ func checkUnion(ctx context.Context, t *testing.T, base string, collectors []str
 		var union []string
 		owner := map[string]string{}
 		for _, c := range collectors {
-			for _, a := range httpSD(ctx, t, targetsURL(base, job, c), collectorIP(c)) {
+			for _, a := range httpSD(ctx, t, taprocess.TargetsURL(base, job, c), collectorIP(c)) {
 				if prev, dup := owner[a]; dup {
 					return fmt.Errorf("job %s: target %s served to both %s and %s", job, a, prev, c)
 				}
@@ -150,7 +150,7 @@ func TestEveryTargetServedOnceAcrossCollectorChanges(t *testing.T) {
 	for _, c := range collectors {
 		total := 0
 		for job := range want {
-			total += len(httpSD(ctx, t, targetsURL(base, job, c), ""))
+			total += len(httpSD(ctx, t, taprocess.TargetsURL(base, job, c), ""))
 		}
 		if total == 0 {
 			t.Errorf("collector %s got no target at all", c)
@@ -166,7 +166,7 @@ func TestEveryTargetServedOnceAcrossCollectorChanges(t *testing.T) {
 	collectors = []string{"collector-0", "collector-2", "collector-3"}
 	taprocess.Eventually(t, time.Minute, func() error {
 		for job := range want {
-			if got := httpSD(ctx, t, targetsURL(base, job, "collector-1"), ""); len(got) > 0 {
+			if got := httpSD(ctx, t, taprocess.TargetsURL(base, job, "collector-1"), ""); len(got) > 0 {
 				return fmt.Errorf("deleted collector-1 still gets %v of job %s", got, job)
 			}
 		}
@@ -181,7 +181,7 @@ func TestEveryTargetServedOnceAcrossCollectorChanges(t *testing.T) {
 
 	// The dropped pods never appear anywhere.
 	for _, c := range collectors {
-		if got := httpSD(ctx, t, targetsURL(base, "kubernetes-pods", c), ""); slices.ContainsFunc(got, func(a string) bool {
+		if got := httpSD(ctx, t, taprocess.TargetsURL(base, "kubernetes-pods", c), ""); slices.ContainsFunc(got, func(a string) bool {
 			return strings.HasPrefix(a, "10.2.1.")
 		}) {
 			t.Errorf("a target dropped by relabel_configs was served to %s: %v", c, got)

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/url"
 	"sort"
 	"testing"
 	"time"
@@ -49,10 +48,6 @@ func httpSD(ctx context.Context, t *testing.T, rawURL, localIP string) []string 
 	}
 	sort.Strings(addrs)
 	return addrs
-}
-
-func targetsURL(base, job, collectorID string) string {
-	return base + "/jobs/" + url.QueryEscape(job) + "/targets?collector_id=" + url.QueryEscape(collectorID)
 }
 
 func get(t *testing.T, rawURL string) string {

@@ -37,8 +37,8 @@ func TestUnexpandedCollectorIDServedBySourceIP(t *testing.T) {
 	for job, wantAddrs := range want {
 		var union []string
 		for _, name := range names {
-			byName := httpSD(ctx, t, targetsURL(base, job, name), "")
-			byIP := httpSD(ctx, t, targetsURL(base, job, "$POD_NAME"), collectors[name])
+			byName := httpSD(ctx, t, taprocess.TargetsURL(base, job, name), "")
+			byIP := httpSD(ctx, t, taprocess.TargetsURL(base, job, "$POD_NAME"), collectors[name])
 			if diff := cmp.Diff(byName, byIP); diff != "" {
 				t.Errorf("job %s: %s asking as $POD_NAME from %s got another share (-by name +by IP):\n%s", job, name, collectors[name], diff)
 			}
@@ -52,7 +52,7 @@ func TestUnexpandedCollectorIDServedBySourceIP(t *testing.T) {
 
 	// A caller whose address is no collector pod: nothing, and visible on the debug views and in the metric.
 	const stranger = "127.0.0.99"
-	if got := httpSD(ctx, t, targetsURL(base, "static", "$POD_NAME"), stranger); len(got) != 0 {
+	if got := httpSD(ctx, t, taprocess.TargetsURL(base, "static", "$POD_NAME"), stranger); len(got) != 0 {
 		t.Errorf("a caller that is no collector got %v", got)
 	}
 	if page := get(t, base+"/debug/unknown-collectors"); !strings.Contains(page, stranger) {
