@@ -30,6 +30,7 @@ type options struct {
 	tags       string
 	memlimit   string
 	taBin      string
+	taFlags    string
 	pprofDir   string
 }
 
@@ -46,6 +47,7 @@ func main() {
 	flag.StringVar(&o.tags, "tags", "", "build tags for the target allocator (sd_minimal: no cloud SD mechanisms)")
 	flag.StringVar(&o.memlimit, "memlimit", "", "GOMEMLIMIT of the TA, as the TA derives it from a container's memory limit (e.g. 2GiB); none by default")
 	flag.StringVar(&o.taBin, "ta-bin", "", "run this target allocator binary instead of building ./cmd/target-allocator (e.g. one built at an earlier commit)")
+	flag.StringVar(&o.taFlags, "ta-flags", "", "extra flags for the target allocator, separated by spaces (e.g. --response-cache-size=1Gi)")
 	flag.StringVar(&o.pprofDir, "pprof", "", "start the TA with --enable-pprof and write to this directory CPU profiles of the http_sd, replace and join phases (cpu-http_sd.pprof, cpu-replace.pprof, cpu-join.pprof) and heap profiles after the idle period and at the end (heap-idle.pprof, heap-end.pprof)")
 	flag.Parse()
 	if err := run(o); err != nil {

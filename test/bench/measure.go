@@ -212,7 +212,7 @@ func freeAddr() (string, error) {
 	return l.Addr().String(), nil
 }
 
-func startTA(bin, kubeconfig, dir string, sc scenario, memlimit string, pprof bool) (*ta, error) {
+func startTA(bin, kubeconfig, dir string, sc scenario, memlimit string, pprof bool, extra []string) (*ta, error) {
 	cfg := fmt.Sprintf(`collector_selector:
   matchlabels:
     app.kubernetes.io/component: opentelemetry-collector
@@ -235,6 +235,7 @@ config:
 	if pprof {
 		cmd.Args = append(cmd.Args, "--enable-pprof")
 	}
+	cmd.Args = append(cmd.Args, extra...)
 	cmd.Env = append(os.Environ(), "OTELCOL_NAMESPACE="+collectorNS)
 	if memlimit != "" {
 		// What the TA sets from a container limit (90% of it); the bench runs no container.
@@ -354,7 +355,7 @@ func measure(ctx context.Context, o options, c *cluster, sc scenario, bin, kubec
 	jobs := jobsOf(want)
 	n := total(want)
 	start := time.Now()
-	t, err := startTA(bin, kubeconfig, dir, sc, o.memlimit, o.pprofDir != "")
+	t, err := startTA(bin, kubeconfig, dir, sc, o.memlimit, o.pprofDir != "", strings.Fields(o.taFlags))
 	if err != nil {
 		return err
 	}
@@ -539,6 +540,9 @@ func (r *report) header(o options, sc scenario) {
 	bin := "built from this tree"
 	if o.taBin != "" {
 		bin = o.taBin
+	}
+	if o.taFlags != "" {
+		bin += " with " + o.taFlags
 	}
 	r.lines = append(r.lines, fmt.Sprintf("# %s, %d collectors, %s, %s, host %s, load average %s, TA %s", sc.name(), o.collectors, limit,
 		time.Now().UTC().Format("2006-01-02 15:04 MST"), host, strings.Join(strings.Fields(string(load))[:3], " "), bin))
